@@ -1,0 +1,26 @@
+"""Password rules after NIST SP 800-63B rev. 4: length, no composition rules, no guessable ones."""
+
+from zxcvbn import zxcvbn
+
+from app.core.i18n import _
+
+MIN_LENGTH = 15
+MAX_LENGTH = 256
+# zxcvbn's cost grows with length; the first characters are enough to spot a guessable password.
+_SCORED_PREFIX = 100
+
+
+def password_problems(password: str, *, email: str = "", handle: str = "", name: str = "") -> list[str]:
+    """Why this password is refused (empty when it is acceptable). Checked exactly as typed."""
+    if len(password) < MIN_LENGTH:
+        return [_("Use a password of at least %(n)s characters.", n=MIN_LENGTH)]
+    if len(password) > MAX_LENGTH:
+        return [_("Use a password of at most %(n)s characters.", n=MAX_LENGTH)]
+    lowered = password.lower()
+    personal = [part for part in (email, email.split("@")[0], handle, name) if len(part) >= 3]
+    if any(part.lower() in lowered for part in personal):
+        return [_("Choose a password that does not contain your name, handle or email address.")]
+    result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[p.lower() for p in personal])
+    if result["score"] < 3:
+        return [_("This password is too easy to guess. Try a few unrelated words together.")]
+    return []

@@ -1,0 +1,219 @@
+"""Sign-up, sign-in, password reset, profiles and member approval."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from app.accounts import service
+from app.accounts.models import OrganisationKind
+from app.accounts.service import ProfileInput
+from app.core.browser import browser_key, flash, rotate_browser_key
+from app.core.config import RegistrationMode, get_settings
+from app.core.deps import AdminUser, CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
+from app.core.htmx import redirect, render
+from app.core.i18n import _
+from app.forum import service as forum_service
+
+router = APIRouter(dependencies=[Depends(load_viewer)])
+FormStr = Annotated[str, Form()]
+
+
+def safe_next(value: str | None) -> str:
+    """Only same-site paths, so sign-in can't be used to send people elsewhere."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+def organisation_kinds() -> list[tuple[str, str]]:
+    labels = {
+        "university": _("University"), "local_authority": _("Local authority"), "business": _("Business"),
+        "voluntary": _("Voluntary or community organisation"), "public_body": _("Public body"),
+        "other": _("Other"),
+    }
+    return [(kind.value, labels[kind.value]) for kind in OrganisationKind]
+
+
+def _profile_form(display_name: str, bio: str, organisation_name: str, organisation_kind: str,
+                  pilot_ids: list[str]) -> ProfileInput:
+    return ProfileInput(
+        display_name=display_name, bio=bio, organisation_name=organisation_name,
+        organisation_kind=organisation_kind,
+        pilot_ids=tuple(int(p) for p in pilot_ids if p.isdigit()),
+    )
+
+
+def _signup_page(request: Request, session, form: dict, problems: dict, status_code: int = 200):
+    context = {
+        "form": form, "problems": problems, "kinds": organisation_kinds(),
+        "pilots": forum_service.pilot_channels(session), "mode": get_settings().registration_mode,
+    }
+    return render(request, "accounts/signup.html", context, status_code=status_code)
+
+
+@router.get("/signup")
+def show_signup(request: Request, session: SessionDep, viewer: OptionalUser, invite: str = ""):
+    if viewer:
+        return redirect(request, "/")
+    return _signup_page(request, session, {"invite": invite, "pilot_ids": []}, {})
+
+
+@router.post("/signup")
+def create_account(
+    request: Request, session: SessionDep, email: FormStr = "", handle: FormStr = "",
+    display_name: FormStr = "", password: FormStr = "", organisation_name: FormStr = "",
+    organisation_kind: FormStr = "other", bio: FormStr = "", invite: FormStr = "",
+    pilot_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+):
+    profile = _profile_form(display_name, bio, organisation_name, organisation_kind, pilot_ids)
+    member, problems = service.sign_up(
+        session, email=email, handle=handle, password=password, profile=profile, invitation_token=invite
+    )
+    if member is None:
+        form = {"email": email, "handle": handle, "display_name": display_name, "bio": bio, "invite": invite,
+                "organisation_name": organisation_name, "organisation_kind": organisation_kind,
+                "pilot_ids": list(profile.pilot_ids)}
+        return _signup_page(request, session, form, problems.fields, status_code=422)
+    if member.status == "pending":
+        flash(request, _("Thanks. An administrator will approve your account, then you can sign in."))
+        return redirect(request, "/")
+    service.start_session(session, member, rotate_browser_key(request))
+    flash(request, _("Welcome to Common Ground, %(name)s.", name=member.display_name))
+    return redirect(request, f"/u/{member.handle}")
+
+
+@router.get("/signin")
+def show_signin(request: Request, viewer: OptionalUser, next: str = "/"):
+    if viewer:
+        return redirect(request, safe_next(next))
+    return render(request, "accounts/signin.html", {"form": {"next": safe_next(next)}, "problems": {}})
+
+
+@router.post("/signin")
+def sign_in(request: Request, session: SessionDep, email: FormStr = "", password: FormStr = "",
+            next: FormStr = "/"):
+    member = service.authenticate(session, email, password)
+    problem = None
+    if member is None:
+        problem = _("Enter the email address and password of your account. If you have forgotten "
+                    "your password, you can reset it.")
+    elif member.status == "pending":
+        problem = _("Your account is waiting for an administrator's approval.")
+    elif member.status != "active":
+        problem = _("This account is suspended. Contact the hub team if you think this is a mistake.")
+    if problem:
+        context = {"form": {"email": email, "next": safe_next(next)}, "problems": {"email": problem}}
+        return render(request, "accounts/signin.html", context, status_code=422)
+    service.start_session(session, member, rotate_browser_key(request))
+    flash(request, _("You are signed in."))
+    return redirect(request, safe_next(next))
+
+
+@router.post("/signout")
+def sign_out(request: Request, session: SessionDep):
+    service.end_session(session, browser_key(request))
+    rotate_browser_key(request)
+    flash(request, _("You are signed out."))
+    return redirect(request, "/")
+
+
+@router.get("/password/forgot")
+def show_password_forgot(request: Request):
+    return render(request, "accounts/password_forgot.html", {"form": {}, "problems": {}, "sent": False})
+
+
+@router.post("/password/forgot")
+def request_password_reset(request: Request, session: SessionDep, email: FormStr = ""):
+    if not service.EMAIL_RE.match(service.normalise_email(email)):
+        context = {"form": {"email": email}, "sent": False,
+                   "problems": {"email": _("Enter an email address like name@example.org.")}}
+        return render(request, "accounts/password_forgot.html", context, status_code=422)
+    base = get_settings().base_url.rstrip("/")
+    service.request_password_reset(session, email, lambda token: f"{base}/password/reset/{token}")
+    return render(request, "accounts/password_forgot.html", {"form": {"email": email}, "problems": {}, "sent": True})
+
+
+@router.get("/password/reset/{token}")
+def show_password_reset(request: Request, session: SessionDep, token: str):
+    member = service.member_for_reset_token(session, token)
+    return render(request, "accounts/password_reset.html",
+                  {"token": token, "valid": member is not None, "problems": {}},
+                  status_code=200 if member else 410)
+
+
+@router.post("/password/reset/{token}")
+def reset_password(request: Request, session: SessionDep, token: str, password: FormStr = ""):
+    member = service.member_for_reset_token(session, token)
+    if member is None:
+        return render(request, "accounts/password_reset.html",
+                      {"token": token, "valid": False, "problems": {}}, status_code=410)
+    problems = service.reset_password(session, member, password)
+    if problems:
+        return render(request, "accounts/password_reset.html",
+                      {"token": token, "valid": True, "problems": problems.fields}, status_code=422)
+    rotate_browser_key(request)
+    flash(request, _("Your password has been changed. Sign in with your new password."))
+    return redirect(request, "/signin")
+
+
+@router.get("/u/{handle}")
+def show_member(request: Request, session: SessionDep, viewer: OptionalUser, handle: str):
+    member = service.member_by_handle(session, handle)
+    if member is None or member.status == "pending":
+        raise NotFound()
+    context = {
+        "member": member, "organisation": service.organisation_of(session, member),
+        "pilots": forum_service.channels_by_ids(session, service.pilot_ids_of(session, member)),
+        "activity": forum_service.member_activity(session, member, viewer),
+    }
+    return render(request, "accounts/member_show.html", context)
+
+
+def _profile_page(request: Request, session, form: dict, problems: dict, status_code: int = 200):
+    context = {"form": form, "problems": problems, "kinds": organisation_kinds(),
+               "pilots": forum_service.pilot_channels(session)}
+    return render(request, "accounts/profile_edit.html", context, status_code=status_code)
+
+
+@router.get("/settings/profile")
+def edit_profile(request: Request, session: SessionDep, viewer: CurrentUser):
+    member = session.get(service.Member, viewer.id)
+    organisation = service.organisation_of(session, member)
+    form = {"display_name": member.display_name, "bio": member.bio,
+            "organisation_name": organisation.name if organisation else "",
+            "organisation_kind": organisation.kind if organisation else "other",
+            "pilot_ids": service.pilot_ids_of(session, member)}
+    return _profile_page(request, session, form, {})
+
+
+@router.post("/settings/profile")
+def update_profile(
+    request: Request, session: SessionDep, viewer: CurrentUser, display_name: FormStr = "", bio: FormStr = "",
+    organisation_name: FormStr = "", organisation_kind: FormStr = "other",
+    pilot_ids: Annotated[list[str], Form()] = [],  # noqa: B006
+):
+    profile = _profile_form(display_name, bio, organisation_name, organisation_kind, pilot_ids)
+    problems = service.update_profile(session, session.get(service.Member, viewer.id), profile)
+    if problems:
+        form = {"display_name": display_name, "bio": bio, "organisation_name": organisation_name,
+                "organisation_kind": organisation_kind, "pilot_ids": list(profile.pilot_ids)}
+        return _profile_page(request, session, form, problems.fields, status_code=422)
+    flash(request, _("Your profile has been saved."))
+    return redirect(request, f"/u/{viewer.handle}")
+
+
+@router.get("/admin/members")
+def list_pending_members(request: Request, session: SessionDep, viewer: AdminUser):
+    context = {"pending": service.pending_members(session), "mode": get_settings().registration_mode,
+               "modes": RegistrationMode}
+    return render(request, "accounts/members_pending.html", context)
+
+
+@router.post("/admin/members/{member_id}/approve")
+def approve_member(request: Request, session: SessionDep, viewer: AdminUser, member_id: int):
+    member = session.get(service.Member, member_id)
+    if member is None:
+        raise NotFound()
+    service.approve_member(session, member)
+    flash(request, _("%(name)s can now sign in.", name=member.display_name))
+    return redirect(request, "/admin/members")

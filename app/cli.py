@@ -1,0 +1,129 @@
+"""The `forum` command: serve, migrate, seed and manage accounts from scripts."""
+
+import sys
+from pathlib import Path
+
+import typer
+from alembic import command
+from alembic.config import Config
+from rich.console import Console
+from rich.table import Table
+
+from app.core.config import ROOT, get_settings
+
+app = typer.Typer(help="Common Ground forum", no_args_is_help=True)
+console = Console()
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("sqlalchemy.url", (database_url or get_settings().database_url).replace("%", "%%"))
+    return config
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def migrate(revision: str = typer.Argument("head", help="Alembic revision to upgrade to")) -> None:
+    """Apply database migrations."""
+    _ensure_sqlite_folder(get_settings().database_url)
+    command.upgrade(alembic_config(), revision)
+    console.print(f"[green]Database at revision {revision}.[/green]")
+
+
+@app.command()
+def downgrade(revision: str = typer.Argument(..., help="Alembic revision to go down to, e.g. base")) -> None:
+    """Undo database migrations down to a revision."""
+    command.downgrade(alembic_config(), revision)
+
+
+@app.command("seed-demo")
+def seed_demo(if_empty: bool = typer.Option(True, help="Only seed a database with no members")) -> None:
+    """Fill an empty database with the demo network, and print the demo accounts."""
+    from app.core.db import get_database
+    from app.seed.demo import is_empty, seed_demo as load_demo
+
+    with get_database().session() as session:
+        if if_empty and not is_empty(session):
+            console.print("Database already has members; demo not seeded.")
+            return
+        accounts = load_demo(session)
+        session.commit()
+    table = Table(title="Demo accounts (also saved in var/demo-accounts.txt)")
+    for column in ("role", "email", "password"):
+        table.add_column(column)
+    lines = []
+    for role, email, password in accounts[:4]:
+        table.add_row(role, email, password)
+        lines.append(f"{role}\t{email}\t{password}")
+    console.print(table)
+    accounts_file = ROOT / "var" / "demo-accounts.txt"
+    accounts_file.parent.mkdir(parents=True, exist_ok=True)
+    accounts_file.write_text("\n".join(lines) + "\n")
+    accounts_file.chmod(0o600)
+
+
+@app.command("create-user")
+def create_user(
+    email: str = typer.Option(...), name: str = typer.Option(...), handle: str = typer.Option(...),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin"),
+    role: str = typer.Option("member", help="member, moderator or admin"),
+) -> None:
+    """Create an account (for scripts); the password is read from stdin."""
+    from app.accounts import service
+    from app.accounts.models import Role
+    from app.core.db import get_database
+
+    if not password_stdin:
+        console.print("[red]Pass --password-stdin and the password on standard input.[/red]")
+        raise typer.Exit(2)
+    if role not in Role.__members__:
+        console.print("[red]Role must be member, moderator or admin.[/red]")
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\n")
+    profile = service.ProfileInput(display_name=name)
+    with get_database().session() as session:
+        problems = service.check_sign_up(session, email=email, handle=handle, password=password, profile=profile,
+                                         allow_reserved=True)
+        if service.member_by_email(session, email):
+            problems.add("email", "An account with this email already exists.")
+        if problems:
+            for field, message in problems.fields.items():
+                console.print(f"[red]{field}: {message}[/red]")
+            raise typer.Exit(1)
+        member = service.create_member(session, email=email, handle=handle, password=password, profile=profile,
+                                       role=role)
+        session.commit()
+        console.print(f"Created {member.role} @{member.handle}.")
+
+
+@app.command()
+def invite(email: str = typer.Option(...), role: str = typer.Option("member")) -> None:
+    """Create an invitation and print its sign-up link."""
+    from app.accounts import service
+    from app.core.db import get_database
+
+    with get_database().session() as session:
+        token = service.create_invitation(session, email=email, role=role)
+        session.commit()
+    console.print(f"{get_settings().base_url.rstrip('/')}/signup?invite={token}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", envvar="HOST"), port: int = typer.Option(8000, envvar="PORT"),
+    workers: int = typer.Option(1, envvar="WEB_CONCURRENCY"), reload: bool = False,
+) -> None:
+    """Serve the forum with Uvicorn."""
+    import uvicorn
+
+    console.print(f"Serving Common Ground on http://{host}:{port}")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, access_log=False)
+
+
+if __name__ == "__main__":
+    app()

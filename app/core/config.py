@@ -1,0 +1,84 @@
+"""Settings from the environment, one object for the whole app."""
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RegistrationMode(StrEnum):
+    open = "open"
+    approval = "approval"
+    invitation = "invitation"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    # "development", "test" or "production"; production refuses a missing SECRET_KEY.
+    environment: str = "development"
+    # SQLAlchemy URL; SQLite is the embedded default, PostgreSQL the production database.
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'forum.db'}"
+    # Signs cookies and tokens; generated once into var/secret_key when not in production.
+    secret_key: str = ""
+    # Public address of the site, used in emails and absolute links.
+    base_url: str = "http://127.0.0.1:8000"
+    # Who may create an account: open, open with admin approval, or by invitation.
+    registration_mode: RegistrationMode = RegistrationMode.open
+    # Where email goes: file://var/outbox, console://, smtp://user:pass@host:port, smtps://...
+    email_url: str = f"file://{ROOT / 'var' / 'outbox'}"
+    # Sender address for every email.
+    email_from: str = "Common Ground <forum@example.org>"
+    # Site name shown in the header and emails.
+    site_name: str = "Common Ground"
+    # Longest thread title accepted, in characters.
+    max_title_length: int = 150
+    # Longest post body accepted, in characters.
+    max_body_length: int = 20_000
+    # Posts shown per thread page.
+    posts_per_page: int = 50
+    # Threads shown per channel page.
+    threads_per_page: int = 25
+    # Deepest reply nesting drawn on the thread page; deeper replies say what they answer.
+    max_nesting_depth: int = 3
+    # Seconds a password-reset link stays valid.
+    password_reset_max_age: int = 3600
+    # Seconds a signed-in session lasts without use.
+    session_max_age: int = 60 * 60 * 24 * 30
+    # Sets the Secure flag on cookies; on by default in production.
+    secure_cookies: bool = False
+
+    @model_validator(mode="after")
+    def _secret_key_present(self) -> "Settings":
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set in production")
+            self.secret_key = _local_secret_key()
+        elif self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        if self.environment == "production":
+            self.secure_cookies = True
+        return self
+
+
+def _local_secret_key() -> str:
+    """Read the development key from var/, creating it the first time."""
+    path = ROOT / "var" / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,89 @@
+"""Engines and the per-request unit of work."""
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from fastapi import Request
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, SQLModel
+
+from app.core.config import get_settings
+
+# Stable constraint names, so Alembic migrations can drop and alter them on both databases.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """An engine tuned for the backend: WAL, busy timeout and explicit BEGIN on SQLite."""
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy emit BEGIN itself, so writers can take the write lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """A reader and a writer engine; on PostgreSQL both are the same engine."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.reader = make_engine(url)
+        self.writer = make_engine(url, immediate=True) if is_sqlite(url) else self.reader
+        self._read_sessions = sessionmaker(self.reader, class_=Session, expire_on_commit=False)
+        self._write_sessions = sessionmaker(self.writer, class_=Session, expire_on_commit=False)
+
+    def session(self, *, write: bool = True) -> Session:
+        return (self._write_sessions if write else self._read_sessions)()
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        self.writer.dispose()
+
+
+@lru_cache
+def get_database() -> Database:
+    """The process-wide database, built from settings on first use."""
+    return Database(get_settings().database_url)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One request, one unit of work: commit on success, roll back on error."""
+    session = get_database().session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

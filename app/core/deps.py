@@ -1,0 +1,58 @@
+"""Dependency aliases shared by every router."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Viewer
+from app.core.db import get_session
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+class SignInRequired(Exception):
+    """Raised when a page needs a signed-in member; answered with a redirect to sign in."""
+
+
+class NotFound(Exception):
+    """Raised for anything the viewer may not see: a 404, never a 403, so nothing can be probed."""
+
+
+def load_viewer(request: Request, session: SessionDep) -> Viewer | None:
+    """The signed-in member for this request (cached on request.state)."""
+    if "viewer" not in request.state._state:
+        member = None
+        if not request.state.browser_key_is_new:
+            member = accounts_service.member_for_browser(session, request.state.browser_key)
+        request.state.viewer = Viewer.of(member) if member else None
+    return request.state.viewer
+
+
+OptionalUser = Annotated[Viewer | None, Depends(load_viewer)]
+
+
+def require_member(viewer: OptionalUser) -> Viewer:
+    if viewer is None:
+        raise SignInRequired()
+    return viewer
+
+
+CurrentUser = Annotated[Viewer, Depends(require_member)]
+
+
+def require_moderator(viewer: CurrentUser) -> Viewer:
+    if not viewer.is_moderator:
+        raise NotFound()
+    return viewer
+
+
+def require_admin(viewer: CurrentUser) -> Viewer:
+    if not viewer.is_admin:
+        raise NotFound()
+    return viewer
+
+
+ModeratorUser = Annotated[Viewer, Depends(require_moderator)]
+AdminUser = Annotated[Viewer, Depends(require_admin)]

@@ -1,0 +1,63 @@
+"""Email transport chosen by EMAIL_URL: a folder of .eml files, the console, or SMTP."""
+
+import asyncio
+import sys
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from app.core.config import get_settings
+
+
+def build_message(
+    *, to: str, subject: str, text: str, html: str | None = None, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """A multipart message (text, and HTML when given) from the site's sender."""
+    settings = get_settings()
+    message = EmailMessage()
+    message["From"] = settings.email_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=urlsplit(settings.base_url).hostname or "localhost")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+async def send_async(message: EmailMessage, email_url: str | None = None) -> None:
+    """Deliver one message through the configured transport."""
+    url = urlsplit(email_url or get_settings().email_url)
+    if url.scheme == "file":
+        folder = Path(unquote(url.netloc + url.path))
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{formatdate(usegmt=True)[5:25].replace(' ', '-').replace(':', '')}-{uuid.uuid4().hex[:8]}"
+        (folder / f"{name}.eml").write_bytes(message.as_bytes())
+    elif url.scheme == "console":
+        sys.stdout.write(message.as_string() + "\n")
+        sys.stdout.flush()
+    elif url.scheme in ("smtp", "smtps"):
+        await aiosmtplib.send(
+            message,
+            hostname=url.hostname or "localhost",
+            port=url.port or (465 if url.scheme == "smtps" else 25),
+            username=unquote(url.username) if url.username else None,
+            password=unquote(url.password) if url.password else None,
+            use_tls=url.scheme == "smtps",
+            start_tls=None if url.scheme == "smtp" else False,
+            timeout=30,
+        )
+    else:
+        raise ValueError(f"unknown email transport: {url.scheme!r}")
+
+
+def send(message: EmailMessage, email_url: str | None = None) -> None:
+    """Deliver from synchronous code (request handlers run in worker threads)."""
+    asyncio.run(send_async(message, email_url))

@@ -1,0 +1,63 @@
+"""Password hashing, random tokens, signed values and CSRF tokens."""
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+# argon2-cffi's defaults are the RFC 9106 low-memory profile of argon2id.
+_hasher = PasswordHasher()
+# A real hash to verify against when no account matches, so timing doesn't reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("no account has this password, it only spends time")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; with no hash, spend the same time and fail."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def new_token() -> str:
+    """A random URL-safe token for sessions, invitations and the like."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What we store instead of a token, so a database leak yields no live tokens."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    """A signer for one purpose; values signed for one purpose fail for another."""
+    return URLSafeTimedSerializer(secret_key, salt=f"common-ground:{purpose}")
+
+
+def unsign(signer: URLSafeTimedSerializer, value: str, max_age: int | None = None):
+    """The signed value, or None if the signature is bad or too old."""
+    try:
+        return signer.loads(value, max_age=max_age)
+    except (BadSignature, UnicodeDecodeError, ValueError):
+        return None
+
+
+def csrf_token(secret_key: str, browser_key: str) -> str:
+    """The CSRF token for one browser session: an HMAC of its session key."""
+    digest = hmac.new(secret_key.encode(), b"csrf:" + browser_key.encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+def csrf_valid(secret_key: str, browser_key: str, supplied: str | None) -> bool:
+    return bool(supplied) and hmac.compare_digest(csrf_token(secret_key, browser_key), supplied)

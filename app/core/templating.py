@@ -1,0 +1,76 @@
+"""The Jinja2 environment: i18n, static URLs with content hashes, per-request context."""
+
+import hashlib
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app.core import i18n
+from app.core.browser import take_flashes
+from app.core.config import ROOT, get_settings
+from app.core.timeutil import to_site_time
+
+STATIC_DIR = ROOT / "static"
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """/static/<path>?v=<content hash>, so files can be cached for a year."""
+    file = STATIC_DIR / path
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10] if file.exists() else "0"
+    return f"/static/{path}?v={digest}"
+
+
+def _site_context(request: Request) -> dict:
+    from app.core.csrf import token_for
+
+    return {
+        "viewer": getattr(request.state, "viewer", None),
+        "csrf_token": lambda: token_for(request),
+        "flashes": lambda: take_flashes(request),
+        "locale": i18n.current_locale(),
+        "site_name": get_settings().site_name,
+    }
+
+
+def _datetime(moment: datetime | None, fmt: str = "d MMM yyyy, HH:mm") -> str:
+    if moment is None:
+        return ""
+    return format_datetime(to_site_time(moment), fmt, locale=i18n.current_locale())
+
+
+def _date(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return format_date(to_site_time(moment).date(), "d MMM yyyy", locale=i18n.current_locale())
+
+
+def _iso(moment: datetime | None) -> str:
+    return to_site_time(moment).isoformat(timespec="minutes") if moment else ""
+
+
+def _make_templates(directory: Path) -> Jinja2Blocks:
+    blocks = Jinja2Blocks(directory=str(directory), context_processors=[_site_context])
+    env = blocks.env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(
+        lambda message: i18n.translations(i18n.current_locale()).gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.current_locale()).ngettext(
+            singular, plural, n
+        ),
+        newstyle=True,
+    )
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.globals["static_url"] = static_url
+    env.filters["datetime"] = _datetime
+    env.filters["date"] = _date
+    env.filters["iso"] = _iso
+    return blocks
+
+
+templates = _make_templates(ROOT / "templates")

@@ -1,0 +1,33 @@
+"""Loaders that return only what the viewer may see (anything else is a 404)."""
+
+from app.accounts.models import Viewer
+from app.core.deps import NotFound
+from app.forum import service
+from app.forum.models import Channel, Post, Thread
+from sqlmodel import Session
+
+
+def channel_or_404(session: Session, slug: str, viewer: Viewer | None) -> Channel:
+    channel = service.channel_by_slug(session, slug, viewer)
+    if channel is None:
+        raise NotFound()
+    return channel
+
+
+def thread_or_404(session: Session, thread_id: int, viewer: Viewer | None) -> tuple[Thread, Channel]:
+    found = service.thread_with_channel(session, thread_id, viewer)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def post_or_404(session: Session, post_id: int, viewer: Viewer | None) -> tuple[Post, Thread, Channel]:
+    found = service.post_with_context(session, post_id, viewer)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def page_number(value: str) -> int:
+    """A page number from the query string; anything odd means page 1."""
+    return int(value) if value.isdigit() and len(value) < 7 else 1

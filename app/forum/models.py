@@ -1,0 +1,107 @@
+"""Channels, threads, posts, revisions, reactions and tags."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
+
+from app.core.timeutil import utcnow
+
+
+class ChannelKind(StrEnum):
+    pilot = "pilot"
+    theme = "theme"
+    safe_space = "safe_space"
+    general = "general"
+
+
+class Visibility(StrEnum):
+    public = "public"
+    members = "members"
+
+
+class PostStatus(StrEnum):
+    published = "published"
+    pending = "pending"
+    hidden = "hidden"
+    deleted = "deleted"
+
+
+class ReactionKind(StrEnum):
+    helpful = "helpful"
+    same_here = "same_here"
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=100)
+    description: str = Field(default="", max_length=500)
+    kind: str = Field(max_length=20, default=ChannelKind.general)
+    visibility: str = Field(max_length=20, default=Visibility.public)
+    is_anonymous: bool = False
+    is_premoderated: bool = False
+    position: int = 0
+    archived_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Thread(SQLModel, table=True):
+    __table_args__ = (Index("ix_thread_channel_activity", "channel_id", "is_pinned", "last_activity_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    title: str = Field(max_length=200)
+    slug: str = Field(max_length=80)
+    author_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    is_pinned: bool = False
+    is_locked: bool = False
+    post_count: int = 0  # every post ever numbered in the thread, deleted ones included
+    reply_count: int = 0  # published replies, post 1 excluded
+    created_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime = Field(default_factory=utcnow)
+
+
+class Post(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("thread_id", "number"),
+        Index("ix_post_thread_path", "thread_id", "path"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id")
+    number: int  # 1 is the opening post
+    parent_id: int | None = Field(default=None, foreign_key="post.id")
+    # Depth-first order of the reply tree: parent's path + this post's zero-padded number.
+    path: str = Field(max_length=400)
+    depth: int = 0
+    author_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    body_md: str
+    body_html: str
+    status: str = Field(max_length=20, default=PostStatus.published)
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+
+
+class PostRevision(SQLModel, table=True):
+    __tablename__ = "post_revision"
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
+    body_md: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Reaction(SQLModel, table=True):
+    post_id: int = Field(foreign_key="post.id", primary_key=True, ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    kind: str = Field(max_length=20, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Tag(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+
+
+class ThreadTag(SQLModel, table=True):
+    __tablename__ = "thread_tag"
+    thread_id: int = Field(foreign_key="thread.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE")

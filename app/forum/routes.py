@@ -1,0 +1,261 @@
+"""Forum pages and actions; each handler parses, calls the service, and picks a response."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse
+
+from app.core.browser import flash
+from app.core.config import get_settings
+from app.core.deps import CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
+from app.core.htmx import redirect, render, wants_fragment
+from app.core.i18n import _
+from app.forum import policies, service
+from app.forum.deps import channel_or_404, page_number, post_or_404, thread_or_404
+from app.forum.markdown import quote_markdown
+from app.forum.models import ReactionKind
+
+router = APIRouter(dependencies=[Depends(load_viewer)])
+FormStr = Annotated[str, Form()]
+
+
+def thread_url(thread) -> str:
+    return f"/t/{thread.id}-{thread.slug}"
+
+
+def post_context(session, thread, channel, viewer, posts) -> dict:
+    """What _post.html needs for a list of post rows (reactions in one query)."""
+    return {
+        "thread": thread, "channel": channel, "posts": posts, "policies": policies,
+        "reactions": service.reaction_summary(session, [p.id for p in posts], viewer),
+        "reaction_kinds": reaction_labels(),
+        "can_reply": policies.can_reply(viewer, channel, thread.is_locked),
+        "max_depth": get_settings().max_nesting_depth, "thread_url": thread_url(thread),
+    }
+
+
+def reaction_labels() -> list[tuple[str, str]]:
+    return [(ReactionKind.helpful.value, _("Helpful")), (ReactionKind.same_here.value, _("Same here"))]
+
+
+@router.get("/")
+def show_home(request: Request, session: SessionDep, viewer: OptionalUser):
+    groups = service.channel_overview(session, viewer)
+    return render(request, "forum/home.html", {"groups": groups, "kind_names": kind_names()})
+
+
+def kind_names() -> dict[str, str]:
+    return {"pilot": _("Pilot partnerships"), "theme": _("Themes"), "safe_space": _("Safe space"),
+            "general": _("General")}
+
+
+@router.get("/c/{slug}")
+def show_channel(request: Request, session: SessionDep, viewer: OptionalUser, slug: str, page: str = "1"):
+    channel = channel_or_404(session, slug, viewer)
+    threads, pager = service.channel_threads(session, channel, page_number(page))
+    context = {
+        "channel": channel, "threads": threads, "page": pager,
+        "tags": service.tags_for_threads(session, [t.id for t in threads]),
+        "can_start": policies.can_start_thread(viewer, channel),
+    }
+    return render(request, "forum/channel_show.html", context, block="thread_list")
+
+
+def _new_thread_page(request, channel, form: dict, problems: dict, status_code: int = 200):
+    context = {"channel": channel, "form": form, "problems": problems}
+    return render(request, "forum/thread_new.html", context, status_code=status_code)
+
+
+@router.get("/c/{slug}/new")
+def new_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug: str, template: str = ""):
+    channel = channel_or_404(session, slug, viewer)
+    if not policies.can_start_thread(viewer, channel):
+        raise NotFound()
+    body = lesson_template() if template == "lesson" else ""
+    return _new_thread_page(request, channel, {"title": "", "body": body, "tags": ""}, {})
+
+
+def lesson_template() -> str:
+    """The four-part lesson post, offered when starting a thread."""
+    parts = [_("What we tried"), _("What happened"), _("What we learned"), _("What we would do differently")]
+    return "\n\n".join(f"## {part}\n\n" for part in parts).rstrip() + "\n"
+
+
+@router.post("/c/{slug}/new")
+def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug: str,
+                  title: FormStr = "", body: FormStr = "", tags: FormStr = ""):
+    channel = channel_or_404(session, slug, viewer)
+    thread, problems = service.start_thread(session, channel=channel, author=viewer, title=title, body=body,
+                                            tags=tags)
+    if thread is None:
+        form = {"title": title, "body": body, "tags": tags}
+        return _new_thread_page(request, channel, form, problems.fields, status_code=422)
+    flash(request, _("Your thread has been started."))
+    return redirect(request, thread_url(thread))
+
+
+@router.get("/t/{thread_id:int}")
+def redirect_to_thread(session: SessionDep, viewer: OptionalUser, thread_id: int):
+    thread, _channel = thread_or_404(session, thread_id, viewer)
+    return RedirectResponse(thread_url(thread), status_code=301)
+
+
+@router.get("/t/{thread_id:int}-{slug}")
+def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, thread_id: int, slug: str,
+                page: str = "1"):
+    thread, channel = thread_or_404(session, thread_id, viewer)
+    if slug != thread.slug:
+        query = f"?page={page_number(page)}" if page != "1" else ""
+        return RedirectResponse(thread_url(thread) + query, status_code=301)
+    posts, pager = service.thread_posts(session, thread, page_number(page))
+    context = post_context(session, thread, channel, viewer, posts)
+    context.update(page=pager, tags=service.tags_for_threads(session, [thread.id]).get(thread.id, []),
+                   form={"body": ""}, problems={}, parent=None)
+    return render(request, "forum/thread_show.html", context, block="more_posts")
+
+
+def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
+                status_code: int = 200):
+    parents = service.post_rows(session, [parent.id]) if parent else []
+    context = post_context(session, thread, channel, viewer, parents)
+    context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems)
+    if problems and wants_fragment(request):
+        form_id = f"reply-form-{parent.id}" if parent else "reply-form"
+        return render(request, "forum/_reply_form.html", context, status_code=status_code,
+                      headers={"HX-Retarget": f"#{form_id}", "HX-Reswap": "outerHTML"})
+    return render(request, "forum/post_reply.html", context, status_code=status_code, block="reply_form")
+
+
+@router.get("/t/{thread_id:int}/reply")
+def show_thread_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: int):
+    thread, channel = thread_or_404(session, thread_id, viewer)
+    if not policies.can_reply(viewer, channel, thread.is_locked):
+        raise NotFound()
+    return _reply_page(request, session, viewer, thread, channel, None, "", {})
+
+
+@router.post("/t/{thread_id:int}/reply")
+def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: int,
+                 body: FormStr = "", parent_id: FormStr = ""):
+    thread, channel = thread_or_404(session, thread_id, viewer)
+    parent_key = int(parent_id) if parent_id.isdigit() else None
+    post, problems = service.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
+                                             parent_id=parent_key)
+    if post is None:
+        parent = None
+        if parent_key is not None:
+            found = service.post_with_context(session, parent_key, viewer)
+            parent = found[0] if found and found[1].id == thread.id else None
+        return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
+                           status_code=422)
+    if not wants_fragment(request):
+        flash(request, _("Your reply has been posted."))
+        return redirect(request, f"/p/{post.id}")
+    posts = service.post_rows(session, [post.id])
+    context = post_context(session, thread, channel, viewer, posts)
+    context.update(post=posts[0], parent_id=parent_key, form={"body": ""}, problems={}, parent=None)
+    return render(request, "forum/reply_created.html", context)
+
+
+@router.get("/p/{post_id:int}")
+def show_post(session: SessionDep, viewer: OptionalUser, post_id: int):
+    post, thread, _channel = post_or_404(session, post_id, viewer)
+    page = service.page_of_post(session, post)
+    query = f"?page={page}" if page > 1 else ""
+    return RedirectResponse(f"{thread_url(thread)}{query}#post-{post.id}", status_code=303)
+
+
+@router.get("/p/{post_id:int}/reply")
+def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int, quote: str = ""):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    if not policies.can_reply(viewer, channel, thread.is_locked) or not policies.can_see_post_body(viewer, post):
+        raise NotFound()
+    body = ""
+    if quote:
+        rows = service.post_rows(session, [post.id])
+        body = quote_markdown(post.body_md, _("Post %(n)s", n=post.number) if not rows[0].author_name
+                              else rows[0].author_name)
+    return _reply_page(request, session, viewer, thread, channel, post, body, {})
+
+
+def _edit_page(request, session, viewer, post, thread, channel, form: dict, problems: dict, status_code=200):
+    context = {"post": post, "thread": thread, "channel": channel, "form": form, "problems": problems,
+               "thread_url": thread_url(thread)}
+    return render(request, "forum/post_edit.html", context, status_code=status_code, block="edit_form")
+
+
+@router.get("/p/{post_id:int}/edit")
+def edit_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    if not policies.can_edit_post(viewer, post):
+        raise NotFound()
+    form = {"body": post.body_md, "title": thread.title}
+    return _edit_page(request, session, viewer, post, thread, channel, form, {})
+
+
+@router.post("/p/{post_id:int}/edit")
+def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int, body: FormStr = "",
+                title: Annotated[str | None, Form()] = None):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    if not policies.can_edit_post(viewer, post):
+        raise NotFound()
+    problems = service.edit_post(session, post=post, thread=thread, editor=viewer, body=body, title=title)
+    if problems:
+        form = {"body": body, "title": title if title is not None else thread.title}
+        return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)
+    if not wants_fragment(request):
+        flash(request, _("Your post has been updated."))
+        return redirect(request, f"/p/{post.id}")
+    return _post_fragment(request, session, viewer, post, thread, channel, _("Your post has been updated."))
+
+
+def _post_fragment(request, session, viewer, post, thread, channel, announcement: str):
+    posts = service.post_rows(session, [post.id])
+    context = post_context(session, thread, channel, viewer, posts)
+    context.update(post=posts[0], announcement=announcement)
+    return render(request, "forum/post_updated.html", context)
+
+
+@router.get("/p/{post_id:int}/delete")
+def confirm_delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    if not policies.can_delete_post(viewer, post):
+        raise NotFound()
+    context = {"post": post, "thread": thread, "channel": channel, "thread_url": thread_url(thread)}
+    return render(request, "forum/post_delete.html", context)
+
+
+@router.post("/p/{post_id:int}/delete")
+def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    if policies.can_delete_post(viewer, post):
+        service.delete_post(session, post=post, thread=thread)
+    elif not (policies.is_own_post(viewer, post) and post.status == "deleted"):
+        raise NotFound()  # deleting twice is a quiet success, deleting others' posts is not allowed
+    if not wants_fragment(request):
+        flash(request, _("Your post has been deleted."))
+        return redirect(request, f"/p/{post.id}")
+    return _post_fragment(request, session, viewer, post, thread, channel, _("Your post has been deleted."))
+
+
+@router.post("/p/{post_id:int}/react")
+def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int,
+                  kind: FormStr = "", on: FormStr = "1"):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    service.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
+    if not wants_fragment(request):
+        return redirect(request, f"/p/{post.id}")
+    posts = service.post_rows(session, [post.id])
+    context = post_context(session, thread, channel, viewer, posts)
+    context.update(post=posts[0])
+    return render(request, "forum/_post.html", context, block="reactions")
+
+
+@router.get("/p/{post_id:int}/revisions")
+def show_revisions(request: Request, session: SessionDep, viewer: OptionalUser, post_id: int):
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    if not policies.can_see_post_body(viewer, post):
+        raise NotFound()
+    context = {"post": post, "thread": thread, "channel": channel, "thread_url": thread_url(thread),
+               "revisions": service.revisions_of(session, post)}
+    return render(request, "forum/post_revisions.html", context)

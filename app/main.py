@@ -1,0 +1,122 @@
+"""create_app(): settings, middleware, routers, static files, error pages."""
+
+import logging
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Viewer
+from app.accounts.routes import router as accounts_router
+from app.core.browser import BrowserStateMiddleware, SecurityHeadersMiddleware
+from app.core.config import get_settings
+from app.core.csrf import require_csrf
+from app.core.db import get_database
+from app.core.deps import NotFound, SignInRequired
+from app.core.htmx import render, wants_fragment
+from app.core.i18n import _
+from app.core.templating import STATIC_DIR
+from app.forum.routes import router as forum_router
+
+log = logging.getLogger("common_ground")
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files; versioned URLs (?v=hash) are cached for a year."""
+
+    def file_response(self, *args, **kwargs) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(require_csrf)])
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(BrowserStateMiddleware, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(accounts_router)
+    app.include_router(forum_router)
+    _add_health_routes(app)
+    _add_error_pages(app)
+    return app
+
+
+def _add_health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> Response:
+        try:
+            with get_database().reader.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("database not ready")
+            return JSONResponse({"database": "unavailable"}, status_code=503)
+        return JSONResponse({"database": "ok"})
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
+    if not hasattr(request.state, "viewer"):
+        request.state.viewer = _viewer_for_error_page(request)
+    context = {"status_code": status_code, "title": title, "message": message}
+    response = render(request, "errors/error.html", context, status_code=status_code)
+    if wants_fragment(request):
+        response.headers["HX-Reswap"] = "none"
+    return response
+
+
+def _viewer_for_error_page(request: Request):
+    if request.scope.get("state", {}).get("browser_key_is_new", True):
+        return None
+    try:
+        with get_database().session(write=False) as session:
+            member = accounts_service.member_for_browser(session, request.state.browser_key)
+            return Viewer.of(member) if member else None
+    except Exception:
+        return None
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, _exc: NotFound) -> Response:
+        return _error_page(request, 404, _("Page not found"),
+                           _("There is nothing here, or you need to sign in to see it."))
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
+        target = f"/signin?next={request.url.path}"
+        if wants_fragment(request):
+            return Response(status_code=200, headers={"HX-Redirect": target})
+        return Response(status_code=303, headers={"Location": target})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 403:
+            return _error_page(request, 403, _("That did not work"),
+                               _("Your session may have expired. Go back, reload the page and try again."))
+        if exc.status_code == 405:
+            return _error_page(request, 405, _("That did not work"), _("This address does not accept that request."))
+        return _error_page(request, 404, _("Page not found"),
+                           _("There is nothing here, or you need to sign in to see it."))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, _exc: RequestValidationError) -> Response:
+        return _error_page(request, 400, _("That did not work"),
+                           _("The request was not in a form we understand. Go back and try again."))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error_page(request, 500, _("Something went wrong"),
+                           _("Sorry, something went wrong on our side. Go back and try again in a moment."))

@@ -1,0 +1,19 @@
+"""Every domain's models, imported once so Alembic sees one metadata."""
+
+from app.accounts.models import (  # noqa: F401
+    Invitation,
+    Member,
+    Organisation,
+    PilotAffiliation,
+    UserSession,
+)
+from app.core.db import metadata  # noqa: F401
+from app.forum.models import (  # noqa: F401
+    Channel,
+    Post,
+    PostRevision,
+    Reaction,
+    Tag,
+    Thread,
+    ThreadTag,
+)

@@ -1,0 +1,95 @@
+"""Load the demo content into an empty database, through the same services the site uses."""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Member
+from app.accounts.service import ProfileInput
+from app.core.timeutil import utcnow
+from app.forum import service as forum_service
+from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
+from app.seed import demo_content as content
+
+
+def is_empty(session: Session) -> bool:
+    return session.execute(select(func.count()).select_from(Member)).scalar_one() == 0
+
+
+def seed_demo(session: Session) -> list[tuple[str, str, str]]:
+    """Create channels, members and threads; return (role, email, password) for each demo account."""
+    channels = _seed_channels(session)
+    kinds = {org.name: org.kind for org in content.ORGANISATIONS}
+    members: dict[str, Member] = {}
+    accounts = []
+    for seed in content.MEMBERS:
+        password = secrets.token_urlsafe(12)
+        profile = ProfileInput(
+            display_name=seed.display_name, bio=seed.bio, organisation_name=seed.organisation,
+            organisation_kind=kinds.get(seed.organisation, "other"),
+            pilot_ids=tuple(channels[slug].id for slug in seed.pilots),
+        )
+        members[seed.handle] = accounts_service.create_member(
+            session, email=f"{seed.handle}@example.org", handle=seed.handle, password=password,
+            profile=profile, role=seed.role,
+        )
+        accounts.append((seed.role, f"{seed.handle}@example.org", password))
+    for seed in content.THREADS:
+        _seed_thread(session, seed, channels[seed.channel], members)
+    session.flush()
+    return accounts
+
+
+def _seed_channels(session: Session) -> dict[str, Channel]:
+    channels = {}
+    for position, seed in enumerate(content.CHANNELS):
+        anonymous = seed.kind == ChannelKind.safe_space
+        channel = Channel(
+            slug=seed.slug, name=seed.name, description=seed.description, kind=seed.kind,
+            visibility=Visibility.members if anonymous else seed.visibility, is_anonymous=anonymous,
+            position=position,
+        )
+        session.add(channel)
+        channels[seed.slug] = channel
+    session.flush()
+    return channels
+
+
+def _seed_thread(session: Session, seed, channel: Channel, members: dict[str, Member]) -> None:
+    opened = utcnow().replace(microsecond=0) - timedelta(days=seed.days_ago)
+    thread, problems = forum_service.start_thread(
+        session, channel=channel, author=members[seed.author], title=seed.title, body=seed.body,
+        tags=",".join(seed.tags),
+    )
+    assert thread is not None, problems.fields
+    posts = [_post_number(session, thread, 1)]
+    _backdate(session, posts[0], opened)
+    for handle, kind in seed.reactions:
+        forum_service.set_reaction(session, post=posts[0], member=members[handle], kind=kind, on=True)
+    last = opened
+    for reply in seed.replies:
+        parent = None if reply.reply_to is None else posts[reply.reply_to + 1]
+        post, problems = forum_service.reply_to_thread(
+            session, thread=thread, channel=channel, author=members[reply.author], body=reply.body,
+            parent_id=parent.id if parent else None,
+        )
+        assert post is not None, problems.fields
+        last = opened + timedelta(hours=reply.hours_after)
+        _backdate(session, post, last)
+        posts.append(post)
+        for handle, kind in reply.reactions:
+            forum_service.set_reaction(session, post=post, member=members[handle], kind=kind, on=True)
+    session.execute(update(Thread).where(Thread.id == thread.id).values(created_at=opened, last_activity_at=last))
+
+
+def _post_number(session: Session, thread: Thread, number: int) -> Post:
+    return session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == number)).scalar_one()
+
+
+def _backdate(session: Session, post: Post, moment) -> None:
+    post.created_at = moment
+    session.add(post)
+    session.flush()

@@ -1,0 +1,81 @@
+"""CSRF, security headers and the templates' CSP discipline."""
+
+import re
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.forum.models import Post, Thread
+from tests.factories import make_channel, make_member, make_thread
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(client_as, session):
+    channel = make_channel(session)
+    browser = client_as(make_member(session))
+    response = browser.post(f"/c/{channel.slug}/new", data={"title": "Sneaky", "body": "Forged"})
+    assert response.status_code == 403 and "That did not work" in response.text
+    wrong = browser.post(f"/c/{channel.slug}/new", data={"title": "Sneaky", "body": "Forged", "csrf_token": "0" * 40})
+    assert wrong.status_code == 403
+    header = browser.post(f"/c/{channel.slug}/new", data={"title": "Sneaky", "body": "Forged"},
+                          headers={"X-CSRF-Token": "nope"})
+    assert header.status_code == 403
+    assert session.execute(select(Thread).where(Thread.channel_id == channel.id)).first() is None
+
+
+def test_csrf_token_from_another_browser_is_refused(client_as, session):
+    thread = make_thread(session)
+    alice, bob = client_as(make_member(session)), client_as(make_member(session))
+    response = bob.post(f"/t/{thread.id}/reply", data={"body": "Forged", "csrf_token": alice.csrf})
+    assert response.status_code == 403
+    assert session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 2)).first() is None
+
+
+def test_htmx_header_token_is_accepted(client_as, session):
+    thread = make_thread(session)
+    browser = client_as(make_member(session))
+    response = browser.post(f"/t/{thread.id}/reply", data={"body": "Via htmx"},
+                            headers={"HX-Request": "true", "X-CSRF-Token": browser.csrf})
+    assert response.status_code == 200
+
+
+def test_sign_in_without_cookie_is_refused(bound_app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(bound_app) as fresh:
+        response = fresh.post("/signin", data={"email": "a@example.org", "password": "x", "csrf_token": "x"})
+    assert response.status_code == 403
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_session_cookie_flags(client, session):
+    response = client.get("/signin")  # a page with a form fixes the browser's session cookie
+    del client.cookies["cg_session"]
+    response = client.get("/signin")
+    cookie = response.headers["set-cookie"]
+    assert "cg_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_templates_have_no_inline_script_style_or_handlers():
+    offenders = []
+    pattern = re.compile(r"<script>|<script [^>]*>[^<]|\son[a-z]+=|\sstyle=|hx-on", re.IGNORECASE)
+    for template in TEMPLATES.rglob("*.html"):
+        if pattern.search(template.read_text()):
+            offenders.append(template.name)
+    assert offenders == []
+
+
+def test_static_files_are_cached_for_a_year(client):
+    page = client.get("/").text
+    script = re.search(r'src="(/static/js/site.js\?v=[0-9a-f]+)"', page).group(1)
+    response = client.get(script)
+    assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
