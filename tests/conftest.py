@@ -46,6 +46,26 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """A database of its own (a SQLite file, or a new PostgreSQL database), dropped afterwards."""
+    if is_sqlite(TEST_DATABASE_URL):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    name = f"cg_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database():
     from alembic import command
@@ -114,11 +134,15 @@ class ForumClient(TestClient):
         """POST a form with the CSRF token, as a plain browser or as htmx would."""
         headers = {"HX-Request": "true", "X-CSRF-Token": self.csrf} if htmx else {}
         fields = {"csrf_token": self.csrf, **(data or {})} if not htmx else dict(data or {})
-        return self.post(url, data=fields, headers=headers, **kwargs)
+        response = self.post(url, data=fields, headers=headers, **kwargs)
+        if "cg_session=" in response.headers.get("set-cookie", ""):
+            self.pick_up_session()  # as a browser would, with the next page's token
+        return response
 
     def use_browser_key(self, key: str) -> None:
         self.browser_key = key
-        self.cookies.set("cg_session", serializer(get_settings().secret_key, "session").dumps(key))
+        value = serializer(get_settings().secret_key, "session").dumps(key)
+        self.cookies.set("cg_session", value, domain="testserver.local")
 
     def pick_up_session(self) -> None:
         """After a sign-in or sign-up through the site, learn the rotated session key."""

@@ -1,0 +1,54 @@
+"""Pages run a fixed number of queries, however many posts, threads or members there are."""
+
+from app.forum.models import Visibility
+from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
+
+
+def _queries_for(client, url: str, statements: list[str]) -> int:
+    statements.clear()
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def _busy_thread(session, posts: int, members: list):
+    thread = make_thread(session, author=members[0])
+    parent = first_post(session, thread)
+    for i in range(posts - 1):
+        reply = make_reply(session, thread, author=members[i % len(members)], body=f"Post {i} **bold**",
+                           parent=parent if i % 3 == 0 else None)
+        if i % 5 == 0:
+            parent = reply
+    return thread
+
+
+def test_thread_page_queries_do_not_grow_with_posts(client_as, session, count_queries, monkeypatch):
+    from app.core.config import get_settings
+    from app.forum import service
+
+    monkeypatch.setattr(get_settings(), "posts_per_page", 400)
+    members = [make_member(session) for _ in range(7)]
+    small = _busy_thread(session, 10, members[:2])
+    large = _busy_thread(session, 300, members)
+    viewer = make_member(session)
+    for post_id in (first_post(session, large).id, first_post(session, small).id):
+        for member in members[:3]:
+            service.set_reaction(session, post=session.get(service.Post, post_id), member=member,
+                                 kind="helpful", on=True)
+    browser = client_as(viewer)
+    small_count = _queries_for(browser, f"/t/{small.id}-{small.slug}", count_queries)
+    large_count = _queries_for(browser, f"/t/{large.id}-{large.slug}", count_queries)
+    assert small_count == large_count
+    assert large_count <= 8
+
+
+def test_home_and_channel_queries_do_not_grow(client, session, count_queries):
+    channel = make_channel(session)
+    make_thread(session, channel=channel)
+    home_before = _queries_for(client, "/", count_queries)
+    channel_before = _queries_for(client, f"/c/{channel.slug}", count_queries)
+    for i in range(30):
+        make_thread(session, channel=channel if i % 2 else make_channel(session, visibility=Visibility.public),
+                    author=make_member(session), replies=1)
+    assert _queries_for(client, "/", count_queries) == home_before
+    assert _queries_for(client, f"/c/{channel.slug}", count_queries) == channel_before

@@ -1,0 +1,64 @@
+"""The email transport delivers through a real SMTP server, a folder, or the console."""
+
+import email
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from app.core.email import build_message, send
+
+
+class Collector(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list = []
+
+    def handle_message(self, message) -> None:
+        self.messages.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def test_smtp_transport_delivers_multipart(smtp_server):
+    controller, handler = smtp_server
+    message = build_message(to="ana@example.org", subject="Digest", text="Plain words", html="<p>Rich words</p>",
+                            headers={"List-Unsubscribe": "<https://example.org/u/1>"})
+    send(message, f"smtp://{controller.hostname}:{controller.port}")
+    assert len(handler.messages) == 1
+    received = handler.messages[0]
+    assert received["To"] == "ana@example.org" and received["List-Unsubscribe"] == "<https://example.org/u/1>"
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in received.walk()
+             if not part.is_multipart()}
+    assert "Plain words" in parts["text/plain"] and "<p>Rich words</p>" in parts["text/html"]
+
+
+def test_file_transport_writes_eml(tmp_path):
+    send(build_message(to="bo@example.org", subject="Hello", text="Body"), f"file://{tmp_path}")
+    files = list(tmp_path.glob("*.eml"))
+    assert len(files) == 1
+    assert email.message_from_bytes(files[0].read_bytes())["Subject"] == "Hello"
+
+
+def test_console_transport_prints(capsys):
+    send(build_message(to="cy@example.org", subject="Printed", text="Body"), "console://")
+    assert "Subject: Printed" in capsys.readouterr().out
+
+
+def test_unknown_transport_is_an_error():
+    with pytest.raises(ValueError):
+        send(build_message(to="d@example.org", subject="x", text="y"), "pigeon://loft")
