@@ -61,7 +61,7 @@ def make_reply(session: Session, thread: Thread, *, author: Member | None = None
     channel = session.get(Channel, thread.channel_id)
     post, problems = forum_service.reply_to_thread(
         session, thread=thread, channel=channel, author=author or make_member(session), body=body,
-        parent_id=parent.id if parent else None,
+        parent_id=parent.public_id if parent else None,
     )
     assert post is not None, problems.fields
     return post

@@ -209,9 +209,9 @@ def list_pending_members(request: Request, session: SessionDep, viewer: AdminUse
     return render(request, "accounts/members_pending.html", context)
 
 
-@router.post("/admin/members/{member_id}/approve")
-def approve_member(request: Request, session: SessionDep, viewer: AdminUser, member_id: int):
-    member = session.get(service.Member, member_id)
+@router.post("/admin/members/{handle}/approve")
+def approve_member(request: Request, session: SessionDep, viewer: AdminUser, handle: str):
+    member = service.member_by_handle(session, handle)
     if member is None:
         raise NotFound()
     service.approve_member(session, member)

@@ -14,15 +14,15 @@ def channel_or_404(session: Session, slug: str, viewer: Viewer | None) -> Channe
     return channel
 
 
-def thread_or_404(session: Session, thread_id: int, viewer: Viewer | None) -> tuple[Thread, Channel]:
-    found = service.thread_with_channel(session, thread_id, viewer)
+def thread_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel]:
+    found = service.thread_with_channel(session, public_id, viewer)
     if found is None:
         raise NotFound()
     return found
 
 
-def post_or_404(session: Session, post_id: int, viewer: Viewer | None) -> tuple[Post, Thread, Channel]:
-    found = service.post_with_context(session, post_id, viewer)
+def post_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Post, Thread, Channel]:
+    found = service.post_with_context(session, public_id, viewer)
     if found is None:
         raise NotFound()
     return found

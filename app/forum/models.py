@@ -1,11 +1,18 @@
 """Channels, threads, posts, revisions, reactions and tags."""
 
+import base64
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from app.core.timeutil import utcnow
+
+
+def new_public_id() -> str:
+    """A short random id for URLs and DOM ids: reveals neither order nor time, unlike a sequence."""
+    return base64.b32encode(secrets.token_bytes(5)).decode().lower()
 
 
 class ChannelKind(StrEnum):
@@ -49,6 +56,7 @@ class Channel(SQLModel, table=True):
 class Thread(SQLModel, table=True):
     __table_args__ = (Index("ix_thread_channel_activity", "channel_id", "is_pinned", "last_activity_at"),)
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)
     channel_id: int = Field(foreign_key="channel.id")
     title: str = Field(max_length=200)
     slug: str = Field(max_length=80)
@@ -67,6 +75,7 @@ class Post(SQLModel, table=True):
         Index("ix_post_thread_path", "thread_id", "path"),
     )
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)
     thread_id: int = Field(foreign_key="thread.id")
     number: int  # 1 is the opening post
     parent_id: int | None = Field(default=None, foreign_key="post.id")

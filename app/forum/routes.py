@@ -20,7 +20,7 @@ FormStr = Annotated[str, Form()]
 
 
 def thread_url(thread) -> str:
-    return f"/t/{thread.id}-{thread.slug}"
+    return f"/t/{thread.public_id}-{thread.slug}"
 
 
 def post_context(session, thread, channel, viewer, posts) -> dict:
@@ -94,16 +94,10 @@ def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, sl
     return redirect(request, thread_url(thread))
 
 
-@router.get("/t/{thread_id:int}")
-def redirect_to_thread(session: SessionDep, viewer: OptionalUser, thread_id: int):
-    thread, _channel = thread_or_404(session, thread_id, viewer)
-    return RedirectResponse(thread_url(thread), status_code=301)
-
-
-@router.get("/t/{thread_id:int}-{slug}")
-def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, thread_id: int, slug: str,
-                page: str = "1"):
-    thread, channel = thread_or_404(session, thread_id, viewer)
+@router.get("/t/{ref}")
+def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref: str, page: str = "1"):
+    public_id, _, slug = ref.partition("-")
+    thread, channel = thread_or_404(session, public_id, viewer)
     if slug != thread.slug:
         query = f"?page={page_number(page)}" if page != "1" else ""
         return RedirectResponse(thread_url(thread) + query, status_code=301)
@@ -120,53 +114,53 @@ def _reply_page(request, session, viewer, thread, channel, parent, body: str, pr
     context = post_context(session, thread, channel, viewer, parents)
     context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems)
     if problems and wants_fragment(request):
-        form_id = f"reply-form-{parent.id}" if parent else "reply-form"
+        form_id = f"reply-form-{parent.public_id}" if parent else "reply-form"
         return render(request, "forum/_reply_form.html", context, status_code=status_code,
                       headers={"HX-Retarget": f"#{form_id}", "HX-Reswap": "outerHTML"})
     return render(request, "forum/post_reply.html", context, status_code=status_code, block="reply_form")
 
 
-@router.get("/t/{thread_id:int}/reply")
-def show_thread_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: int):
+@router.get("/t/{thread_id}/reply")
+def show_thread_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: str):
     thread, channel = thread_or_404(session, thread_id, viewer)
     if not policies.can_reply(viewer, channel, thread.is_locked):
         raise NotFound()
     return _reply_page(request, session, viewer, thread, channel, None, "", {})
 
 
-@router.post("/t/{thread_id:int}/reply")
-def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: int,
+@router.post("/t/{thread_id}/reply")
+def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: str,
                  body: FormStr = "", parent_id: FormStr = ""):
     thread, channel = thread_or_404(session, thread_id, viewer)
-    parent_key = int(parent_id) if parent_id.isdigit() else None
+    parent_key = parent_id or None
     post, problems = service.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
                                              parent_id=parent_key)
     if post is None:
         parent = None
-        if parent_key is not None:
+        if parent_key:
             found = service.post_with_context(session, parent_key, viewer)
             parent = found[0] if found and found[1].id == thread.id else None
         return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
                            status_code=422)
     if not wants_fragment(request):
         flash(request, _("Your reply has been posted."))
-        return redirect(request, f"/p/{post.id}")
+        return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id])
     context = post_context(session, thread, channel, viewer, posts)
     context.update(post=posts[0], parent_id=parent_key, form={"body": ""}, problems={}, parent=None)
     return render(request, "forum/reply_created.html", context)
 
 
-@router.get("/p/{post_id:int}")
-def show_post(session: SessionDep, viewer: OptionalUser, post_id: int):
+@router.get("/p/{post_id}")
+def show_post(session: SessionDep, viewer: OptionalUser, post_id: str):
     post, thread, _channel = post_or_404(session, post_id, viewer)
     page = service.page_of_post(session, post)
     query = f"?page={page}" if page > 1 else ""
-    return RedirectResponse(f"{thread_url(thread)}{query}#post-{post.id}", status_code=303)
+    return RedirectResponse(f"{thread_url(thread)}{query}#post-{post.public_id}", status_code=303)
 
 
-@router.get("/p/{post_id:int}/reply")
-def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int, quote: str = ""):
+@router.get("/p/{post_id}/reply")
+def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str, quote: str = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_reply(viewer, channel, thread.is_locked) or not policies.can_see_post_body(viewer, post):
         raise NotFound()
@@ -184,8 +178,8 @@ def _edit_page(request, session, viewer, post, thread, channel, form: dict, prob
     return render(request, "forum/post_edit.html", context, status_code=status_code, block="edit_form")
 
 
-@router.get("/p/{post_id:int}/edit")
-def edit_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int):
+@router.get("/p/{post_id}/edit")
+def edit_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_edit_post(viewer, post):
         raise NotFound()
@@ -193,8 +187,8 @@ def edit_post(request: Request, session: SessionDep, viewer: CurrentUser, post_i
     return _edit_page(request, session, viewer, post, thread, channel, form, {})
 
 
-@router.post("/p/{post_id:int}/edit")
-def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int, body: FormStr = "",
+@router.post("/p/{post_id}/edit")
+def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str, body: FormStr = "",
                 title: Annotated[str | None, Form()] = None):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_edit_post(viewer, post):
@@ -205,7 +199,7 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
         return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)
     if not wants_fragment(request):
         flash(request, _("Your post has been updated."))
-        return redirect(request, f"/p/{post.id}")
+        return redirect(request, f"/p/{post.public_id}")
     return _post_fragment(request, session, viewer, post, thread, channel, _("Your post has been updated."))
 
 
@@ -216,8 +210,8 @@ def _post_fragment(request, session, viewer, post, thread, channel, announcement
     return render(request, "forum/post_updated.html", context)
 
 
-@router.get("/p/{post_id:int}/delete")
-def confirm_delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int):
+@router.get("/p/{post_id}/delete")
+def confirm_delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_delete_post(viewer, post):
         raise NotFound()
@@ -225,8 +219,8 @@ def confirm_delete_post(request: Request, session: SessionDep, viewer: CurrentUs
     return render(request, "forum/post_delete.html", context)
 
 
-@router.post("/p/{post_id:int}/delete")
-def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int):
+@router.post("/p/{post_id}/delete")
+def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if policies.can_delete_post(viewer, post):
         service.delete_post(session, post=post, thread=thread)
@@ -234,25 +228,25 @@ def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post
         raise NotFound()  # deleting twice is a quiet success, deleting others' posts is not allowed
     if not wants_fragment(request):
         flash(request, _("Your post has been deleted."))
-        return redirect(request, f"/p/{post.id}")
+        return redirect(request, f"/p/{post.public_id}")
     return _post_fragment(request, session, viewer, post, thread, channel, _("Your post has been deleted."))
 
 
-@router.post("/p/{post_id:int}/react")
-def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: int,
+@router.post("/p/{post_id}/react")
+def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str,
                   kind: FormStr = "", on: FormStr = "1"):
     post, thread, channel = post_or_404(session, post_id, viewer)
     service.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
     if not wants_fragment(request):
-        return redirect(request, f"/p/{post.id}")
+        return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id])
     context = post_context(session, thread, channel, viewer, posts)
     context.update(post=posts[0])
     return render(request, "forum/_post.html", context, block="reactions")
 
 
-@router.get("/p/{post_id:int}/revisions")
-def show_revisions(request: Request, session: SessionDep, viewer: OptionalUser, post_id: int):
+@router.get("/p/{post_id}/revisions")
+def show_revisions(request: Request, session: SessionDep, viewer: OptionalUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_see_post_body(viewer, post):
         raise NotFound()

@@ -121,7 +121,7 @@ def channel_threads(session: Session, channel: Channel, page_number: int) -> tup
     total = session.execute(select(func.count()).where(Thread.channel_id == channel.id)).scalar_one()
     page = page_of(page_number, total, per_page)
     query = (
-        select(Thread.id, Thread.title, Thread.slug, Thread.is_pinned, Thread.is_locked,
+        select(Thread.id, Thread.public_id, Thread.title, Thread.slug, Thread.is_pinned, Thread.is_locked,
                Thread.reply_count, Thread.created_at, Thread.last_activity_at,
                Member.handle.label("author_handle"), Member.display_name.label("author_name"))
         .outerjoin(Member, Member.id == Thread.author_id)
@@ -145,22 +145,22 @@ def tags_for_threads(session: Session, thread_ids: list[int]) -> dict[int, list[
     return tags
 
 
-def thread_with_channel(session: Session, thread_id: int, viewer: Viewer | None) -> tuple[Thread, Channel] | None:
+def thread_with_channel(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel] | None:
     """The thread and its channel, if the viewer may read them."""
     row = session.execute(
-        select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id).where(Thread.id == thread_id)
+        select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id).where(Thread.public_id == public_id)
     ).first()
     if row is None or not policies.can_read_channel(viewer, row.Channel):
         return None
     return row.Thread, row.Channel
 
 
-def post_with_context(session: Session, post_id: int, viewer: Viewer | None) -> tuple[Post, Thread, Channel] | None:
+def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Post, Thread, Channel] | None:
     row = session.execute(
         select(Post, Thread, Channel)
         .join(Thread, Thread.id == Post.thread_id)
         .join(Channel, Channel.id == Thread.channel_id)
-        .where(Post.id == post_id)
+        .where(Post.public_id == public_id)
     ).first()
     if row is None or not policies.can_read_channel(viewer, row.Channel):
         return None
@@ -170,8 +170,9 @@ def post_with_context(session: Session, post_id: int, viewer: Viewer | None) -> 
 def _post_rows_query():
     parent = aliased(Post)
     return (
-        select(Post.id, Post.number, Post.parent_id, Post.depth, Post.author_id, Post.body_html,
+        select(Post.id, Post.public_id, Post.thread_id, Post.number, Post.depth, Post.author_id, Post.body_html,
                Post.status, Post.created_at, Post.edited_at, parent.number.label("parent_number"),
+               parent.public_id.label("parent_public_id"),
                Member.handle.label("author_handle"), Member.display_name.label("author_name"),
                Organisation.name.label("organisation_name"))
         .outerjoin(parent, parent.id == Post.parent_id)
@@ -221,8 +222,7 @@ def member_activity(session: Session, member: Member, viewer: Viewer | None, lim
     """The member's latest published posts in channels the viewer can read; never anonymous ones."""
     channels = readable_channels_query(viewer).where(Channel.is_anonymous.is_(False)).subquery()
     query = (
-        select(Post.id, Post.number, Post.created_at, Post.body_html, Thread.id.label("thread_id"),
-               Thread.title, Thread.slug, channels.c.name.label("channel_name"),
+        select(Post.public_id, Post.number, Post.created_at, Thread.title, Thread.slug, channels.c.name.label("channel_name"),
                channels.c.slug.label("channel_slug"))
         .join(Thread, Thread.id == Post.thread_id)
         .join(channels, channels.c.id == Thread.channel_id)
@@ -315,16 +315,16 @@ def start_thread(
 
 
 def reply_to_thread(
-    session: Session, *, thread: Thread, channel: Channel, author: Viewer, body: str, parent_id: int | None = None
+    session: Session, *, thread: Thread, channel: Channel, author: Viewer, body: str, parent_id: str | None = None
 ) -> tuple[Post | None, Problems]:
-    """Add a reply to the thread, or to one of its posts."""
+    """Add a reply to the thread, or to one of its posts (``parent_id`` is the post's public id)."""
     problems = Problems()
     if not policies.can_reply(author, channel, thread.is_locked):
         problems.add("body", _("This thread is locked: no new replies."))
     check_body(body, problems)
     parent = None
-    if parent_id is not None:
-        parent = session.get(Post, parent_id)
+    if parent_id:
+        parent = session.execute(select(Post).where(Post.public_id == parent_id)).scalar_one_or_none()
         if parent is None or parent.thread_id != thread.id:
             problems.add("body", _("The post you were answering is no longer in this thread."))
     if problems:

@@ -74,7 +74,7 @@ def _seed_thread(session: Session, seed, channel: Channel, members: dict[str, Me
         parent = None if reply.reply_to is None else posts[reply.reply_to + 1]
         post, problems = forum_service.reply_to_thread(
             session, thread=thread, channel=channel, author=members[reply.author], body=reply.body,
-            parent_id=parent.id if parent else None,
+            parent_id=parent.public_id if parent else None,
         )
         assert post is not None, problems.fields
         last = opened + timedelta(hours=reply.hours_after)

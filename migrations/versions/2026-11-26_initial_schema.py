@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 00:54:08.040896
+Create Date: 2026-11-26 01:02:02.854586
 """
 
 from collections.abc import Sequence
@@ -89,6 +89,7 @@ def upgrade() -> None:
     )
     op.create_table('thread',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
     sa.Column('channel_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
@@ -101,7 +102,8 @@ def upgrade() -> None:
     sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['member.id'], name=op.f('fk_thread_author_id_member')),
     sa.ForeignKeyConstraint(['channel_id'], ['channel.id'], name=op.f('fk_thread_channel_id_channel')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_thread'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_thread')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_thread_public_id'))
     )
     with op.batch_alter_table('thread', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_thread_author_id'), ['author_id'], unique=False)
@@ -122,6 +124,7 @@ def upgrade() -> None:
 
     op.create_table('post',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=12), nullable=False),
     sa.Column('thread_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
@@ -137,6 +140,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['parent_id'], ['post.id'], name=op.f('fk_post_parent_id_post')),
     sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_post_thread_id_thread')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_post_public_id')),
     sa.UniqueConstraint('thread_id', 'number', name=op.f('uq_post_thread_id'))
     )
     with op.batch_alter_table('post', schema=None) as batch_op:

@@ -27,7 +27,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client_as, sessi
 def test_csrf_token_from_another_browser_is_refused(client_as, session):
     thread = make_thread(session)
     alice, bob = client_as(make_member(session)), client_as(make_member(session))
-    response = bob.post(f"/t/{thread.id}/reply", data={"body": "Forged", "csrf_token": alice.csrf})
+    response = bob.post(f"/t/{thread.public_id}/reply", data={"body": "Forged", "csrf_token": alice.csrf})
     assert response.status_code == 403
     assert session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 2)).first() is None
 
@@ -35,7 +35,7 @@ def test_csrf_token_from_another_browser_is_refused(client_as, session):
 def test_htmx_header_token_is_accepted(client_as, session):
     thread = make_thread(session)
     browser = client_as(make_member(session))
-    response = browser.post(f"/t/{thread.id}/reply", data={"body": "Via htmx"},
+    response = browser.post(f"/t/{thread.public_id}/reply", data={"body": "Via htmx"},
                             headers={"HX-Request": "true", "X-CSRF-Token": browser.csrf})
     assert response.status_code == 200
 

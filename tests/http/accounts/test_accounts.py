@@ -76,7 +76,7 @@ def test_approval_mode_creates_pending_accounts(client, client_as, session, monk
     assert client.form("/signin", {"email": "nia.jones@example.org", "password": GOOD_PASSWORD}).status_code == 422
     admin = client_as(make_member(session, role="admin"))
     assert "Nia Jones" in admin.get("/admin/members").text
-    assert admin.form(f"/admin/members/{member.id}/approve").status_code == 303
+    assert admin.form(f"/admin/members/{member.handle}/approve").status_code == 303
     session.refresh(member)
     assert member.status == "active"
     assert client_as(make_member(session)).get("/admin/members").status_code == 404

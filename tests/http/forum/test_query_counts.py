@@ -36,8 +36,8 @@ def test_thread_page_queries_do_not_grow_with_posts(client_as, session, count_qu
             service.set_reaction(session, post=session.get(service.Post, post_id), member=member,
                                  kind="helpful", on=True)
     browser = client_as(viewer)
-    small_count = _queries_for(browser, f"/t/{small.id}-{small.slug}", count_queries)
-    large_count = _queries_for(browser, f"/t/{large.id}-{large.slug}", count_queries)
+    small_count = _queries_for(browser, f"/t/{small.public_id}-{small.slug}", count_queries)
+    large_count = _queries_for(browser, f"/t/{large.public_id}-{large.slug}", count_queries)
     assert small_count == large_count
     assert large_count <= 8
 

@@ -25,8 +25,8 @@ def test_members_only_channel_and_thread_are_404_for_visitors(client, session):
     channel = make_channel(session, visibility=Visibility.members)
     thread = make_thread(session, channel=channel)
     assert client.get(f"/c/{channel.slug}").status_code == 404
-    assert client.get(f"/t/{thread.id}-{thread.slug}").status_code == 404
-    assert client.get(f"/p/{first_post(session, thread).id}").status_code == 404
+    assert client.get(f"/t/{thread.public_id}-{thread.slug}").status_code == 404
+    assert client.get(f"/p/{first_post(session, thread).public_id}").status_code == 404
 
 
 def test_channel_lists_pinned_first_then_by_activity(client, session):
@@ -68,7 +68,7 @@ def test_start_thread_without_js(client_as, session):
                                                         "body": "We changed our **scoring**.", "tags": "procurement, Local Wealth"})
     assert response.status_code == 303
     thread = session.execute(select(Thread).where(Thread.channel_id == channel.id)).scalar_one()
-    assert response.headers["location"] == f"/t/{thread.id}-{thread.slug}"
+    assert response.headers["location"] == f"/t/{thread.public_id}-{thread.slug}"
     page = browser.get(response.headers["location"])
     assert "<strong>scoring</strong>" in page.text
     assert "local-wealth" in page.text and "procurement" in page.text
@@ -120,25 +120,25 @@ def test_thread_page_shows_posts_nested_and_canonical_url(client, session):
     grandchild = make_reply(session, thread, parent=child, body="Deeper")
     great = make_reply(session, thread, parent=grandchild, body="Deeper still")
     deepest = make_reply(session, thread, parent=great, body="Deepest of all")
-    assert client.get(f"/t/{thread.id}").headers["location"] == f"/t/{thread.id}-{thread.slug}"
-    assert client.get(f"/t/{thread.id}-wrong-slug").status_code == 301
-    page = client.get(f"/t/{thread.id}-{thread.slug}")
+    assert client.get(f"/t/{thread.public_id}").headers["location"] == f"/t/{thread.public_id}-{thread.slug}"
+    assert client.get(f"/t/{thread.public_id}-wrong-slug").status_code == 301
+    page = client.get(f"/t/{thread.public_id}-{thread.slug}")
     assert page.status_code == 200
     text = page.text
     assert text.index("Answering post one") < text.index("Deeper") < text.index("Reply number 1")
-    assert f'id="post-{deepest.id}" class="post depth-3"' in text
-    assert f'<a href="/p/{great.id}">#{great.number}</a>' in text  # deeper replies say what they answer
+    assert f'id="post-{deepest.public_id}" class="post depth-3"' in text
+    assert f'<a href="/p/{great.public_id}">#{great.number}</a>' in text  # deeper replies say what they answer
 
 
 def test_reply_without_js_redirects_to_permalink(client_as, session):
     thread = make_thread(session)
     browser = client_as(make_member(session))
-    response = browser.form(f"/t/{thread.id}/reply", {"body": "Plain reply from a plain browser"})
+    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "Plain reply from a plain browser"})
     assert response.status_code == 303
     post = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 2)).scalar_one()
-    assert response.headers["location"] == f"/p/{post.id}"
+    assert response.headers["location"] == f"/p/{post.public_id}"
     landing = browser.get(response.headers["location"])
-    assert landing.status_code == 303 and landing.headers["location"].endswith(f"#post-{post.id}")
+    assert landing.status_code == 303 and landing.headers["location"].endswith(f"#post-{post.public_id}")
     assert "Plain reply from a plain browser" in browser.get(landing.headers["location"]).text
     session.refresh(thread)
     assert thread.reply_count == 1
@@ -147,7 +147,7 @@ def test_reply_without_js_redirects_to_permalink(client_as, session):
 def test_reply_with_htmx_returns_the_post_and_a_fresh_form(client_as, session):
     thread = make_thread(session)
     browser = client_as(make_member(session))
-    response = browser.form(f"/t/{thread.id}/reply", {"body": "Inline reply"}, htmx=True)
+    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "Inline reply"}, htmx=True)
     assert response.status_code == 200 and "<html" not in response.text
     assert "Inline reply" in response.text and "data-focus-after-swap" in response.text
     assert 'id="reply-form"' in response.text and 'hx-swap-oob="true"' in response.text
@@ -158,12 +158,12 @@ def test_reply_to_a_post_inline_and_plain(client_as, session):
     thread = make_thread(session)
     opening = first_post(session, thread)
     browser = client_as(make_member(session))
-    form = browser.get(f"/p/{opening.id}/reply", headers={"HX-Request": "true"})
-    assert "<html" not in form.text and f'name="parent_id" value="{opening.id}"' in form.text
-    assert f'hx-target="#reply-slot-{opening.id}"' in form.text
-    page = browser.get(f"/p/{opening.id}/reply")
+    form = browser.get(f"/p/{opening.public_id}/reply", headers={"HX-Request": "true"})
+    assert "<html" not in form.text and f'name="parent_id" value="{opening.public_id}"' in form.text
+    assert f'hx-target="#reply-slot-{opening.public_id}"' in form.text
+    page = browser.get(f"/p/{opening.public_id}/reply")
     assert "<html" in page.text and "We tried" in page.text
-    response = browser.form(f"/t/{thread.id}/reply", {"body": "To post one", "parent_id": str(opening.id)})
+    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "To post one", "parent_id": opening.public_id})
     reply = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 2)).scalar_one()
     assert response.status_code == 303 and reply.parent_id == opening.id and reply.depth == 1
 
@@ -172,19 +172,19 @@ def test_reply_with_bad_parent_or_empty_body_keeps_text(client_as, session):
     thread = make_thread(session)
     other = make_thread(session)
     browser = client_as(make_member(session))
-    response = browser.form(f"/t/{thread.id}/reply", {"body": "my words", "parent_id": str(first_post(session, other).id)})
+    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "my words", "parent_id": first_post(session, other).public_id})
     assert response.status_code == 422 and "my words" in response.text
-    empty = browser.form(f"/t/{thread.id}/reply", {"body": ""}, htmx=True)
+    empty = browser.form(f"/t/{thread.public_id}/reply", {"body": ""}, htmx=True)
     assert empty.status_code == 422 and empty.headers["HX-Retarget"] == "#reply-form"
     assert "Write something before posting." in empty.text and "<html" not in empty.text
-    assert browser.form(f"/t/{thread.id}/reply", {"body": "x", "parent_id": "abc"}).status_code == 303
+    assert browser.form(f"/t/{thread.public_id}/reply", {"body": "x", "parent_id": "abc"}).status_code == 422
 
 
 def test_quote_reply_prefills_the_quote(client_as, session):
     author = make_member(session, display_name="Morag Quinn")
     thread = make_thread(session, author=author, body="Line one\n\nLine two")
     browser = client_as(make_member(session))
-    page = browser.get(f"/p/{first_post(session, thread).id}/reply?quote=1")
+    page = browser.get(f"/p/{first_post(session, thread).public_id}/reply?quote=1")
     assert "&gt; Morag Quinn wrote:" in page.text and "&gt; Line two" in page.text
 
 
@@ -194,7 +194,7 @@ def test_locked_thread_refuses_replies(client_as, session):
     session.add(thread)
     session.flush()
     browser = client_as(make_member(session))
-    response = browser.form(f"/t/{thread.id}/reply", {"body": "Let me in"})
+    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "Let me in"})
     assert response.status_code == 422 and "This thread is locked" in response.text
     assert "Let me in" in response.text
 
@@ -204,7 +204,7 @@ def test_thread_pagination_load_more(client, session, monkeypatch):
 
     monkeypatch.setattr(get_settings(), "posts_per_page", 5)
     thread = make_thread(session, replies=11)
-    url = f"/t/{thread.id}-{thread.slug}"
+    url = f"/t/{thread.public_id}-{thread.slug}"
     first = client.get(url)
     assert "Show more posts" in first.text and "Reply number 4 " in first.text and "Reply number 5 " not in first.text
     more = client.get(url + "?page=2", headers={"HX-Request": "true"})
@@ -212,7 +212,7 @@ def test_thread_pagination_load_more(client, session, monkeypatch):
     last = client.get(url + "?page=3")
     assert "Reply number 11" in last.text and "Earlier posts" in last.text
     post = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 12)).scalar_one()
-    assert client.get(f"/p/{post.id}").headers["location"] == f"{url}?page=3#post-{post.id}"
+    assert client.get(f"/p/{post.public_id}").headers["location"] == f"{url}?page=3#post-{post.public_id}"
 
 
 def test_unknown_things_are_404_pages(client):
