@@ -22,6 +22,8 @@ from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
 from app.core.templating import STATIC_DIR
 from app.forum.routes import router as forum_router
+from app.moderation.routes import router as moderation_router
+from app.notifications.routes import router as notifications_router
 
 log = logging.getLogger("common_ground")
 
@@ -45,6 +47,8 @@ def create_app() -> FastAPI:
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(accounts_router)
     app.include_router(forum_router)
+    app.include_router(moderation_router)
+    app.include_router(notifications_router)
     _add_health_routes(app)
     _add_error_pages(app)
     return app

@@ -17,3 +17,6 @@ from app.forum.models import (  # noqa: F401
     Thread,
     ThreadTag,
 )
+from app.moderation.models import ModerationAction, Sanction  # noqa: F401
+from app.notifications.models import Notification, SealedNotification  # noqa: F401
+from app.safespace.models import GuidelinesConsent  # noqa: F401

@@ -12,6 +12,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / '
 os.environ.update(
     DATABASE_URL=TEST_DATABASE_URL,
     SECRET_KEY="test-secret-key-that-is-long-enough-for-production-rules",
+    ANONYMITY_KEY="test-anonymity-key-kept-apart-from-the-secret-key",
     ENVIRONMENT="test",
     EMAIL_URL=f"file://{_TMP / 'outbox'}",
     BASE_URL="http://testserver",

@@ -1,11 +1,13 @@
 """Plain functions that make test data through the services the site uses."""
 
 import itertools
+from datetime import timedelta
 
 from sqlmodel import Session
 
 from app.accounts.models import Member, Role
-from app.forum import service as forum_service
+from app.core.timeutil import utcnow
+from app.forum import posting
 from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
 
 _ids = itertools.count(1)
@@ -27,6 +29,7 @@ def make_member(session: Session, **overrides) -> Member:
     fields = {
         "email": f"person{n}@example.org", "handle": f"person{n}", "display_name": f"Person {n}",
         "password_hash": password_hash(), "role": Role.member,
+        "created_at": utcnow() - timedelta(days=90),  # established, unless a test says otherwise
     } | overrides
     member = Member(**fields)
     session.add(member)
@@ -49,7 +52,8 @@ def make_thread(session: Session, *, channel: Channel | None = None, author: Mem
                 replies: int = 0) -> Thread:
     channel = channel or make_channel(session)
     author = author or make_member(session)
-    thread, problems = forum_service.start_thread(session, channel=channel, author=author, title=title, body=body)
+    thread, problems = posting.start_thread(session, channel=channel, author=author, title=title, body=body,
+                                            confirmed_guidelines=True)
     assert thread is not None, problems.fields
     for i in range(replies):
         make_reply(session, thread, author=author, body=f"Reply number {i + 1} with some *text*.")
@@ -59,9 +63,9 @@ def make_thread(session: Session, *, channel: Channel | None = None, author: Mem
 def make_reply(session: Session, thread: Thread, *, author: Member | None = None, body: str = "I agree.",
                parent: Post | None = None) -> Post:
     channel = session.get(Channel, thread.channel_id)
-    post, problems = forum_service.reply_to_thread(
+    post, problems = posting.reply_to_thread(
         session, thread=thread, channel=channel, author=author or make_member(session), body=body,
-        parent_id=parent.public_id if parent else None,
+        parent_id=parent.public_id if parent else None, confirmed_guidelines=True,
     )
     assert post is not None, problems.fields
     return post

@@ -97,11 +97,12 @@ class Viewer:
     role: str
     status: str
     created_at: datetime
+    unread: int = 0  # unread notifications, for the header
 
     @classmethod
-    def of(cls, member: Member) -> "Viewer":
+    def of(cls, member: Member, unread: int = 0) -> "Viewer":
         return cls(id=member.id, handle=member.handle, display_name=member.display_name, role=member.role,
-                   status=member.status, created_at=member.created_at)
+                   status=member.status, created_at=member.created_at, unread=unread)
 
     @property
     def is_moderator(self) -> bool:

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{ROOT / 'var' / 'forum.db'}"
     # Signs cookies and tokens; generated once into var/secret_key when not in production.
     secret_key: str = ""
+    # Seals and encrypts safe-space authorship; kept apart from SECRET_KEY (README: "Anonymity keys").
+    anonymity_key: str = ""
     # Public address of the site, used in emails and absolute links.
     base_url: str = "http://127.0.0.1:8000"
     # Who may create an account: open, open with admin approval, or by invitation.
@@ -52,23 +54,27 @@ class Settings(BaseSettings):
     session_max_age: int = 60 * 60 * 24 * 30
     # Sets the Secure flag on cookies; on by default in production.
     secure_cookies: bool = False
+    # In the safe space, posts by accounts younger than this many days wait for a moderator.
+    safe_space_new_member_days: int = 7
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> "Settings":
-        if not self.secret_key:
-            if self.environment == "production":
-                raise ValueError("SECRET_KEY must be set in production")
-            self.secret_key = _local_secret_key()
-        elif self.environment == "production" and len(self.secret_key) < 32:
-            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        for name in ("secret_key", "anonymity_key"):
+            value = getattr(self, name)
+            if not value:
+                if self.environment == "production":
+                    raise ValueError(f"{name.upper()} must be set in production")
+                setattr(self, name, _local_secret(name))
+            elif self.environment == "production" and len(value) < 32:
+                raise ValueError(f"{name.upper()} must be at least 32 characters in production")
         if self.environment == "production":
             self.secure_cookies = True
         return self
 
 
-def _local_secret_key() -> str:
-    """Read the development key from var/, creating it the first time."""
-    path = ROOT / "var" / "secret_key"
+def _local_secret(name: str) -> str:
+    """Read a development key from var/, creating it the first time."""
+    path = ROOT / "var" / name
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
 from app.core.db import get_session
+from app.notifications import service as notifications
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
@@ -26,7 +27,7 @@ def load_viewer(request: Request, session: SessionDep) -> Viewer | None:
         member = None
         if not request.state.browser_key_is_new:
             member = accounts_service.member_for_browser(session, request.state.browser_key)
-        request.state.viewer = Viewer.of(member) if member else None
+        request.state.viewer = Viewer.of(member, notifications.unread_count(session, member.id)) if member else None
     return request.state.viewer
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from app.core import i18n
 from app.core.browser import take_flashes
@@ -53,6 +54,15 @@ def _iso(moment: datetime | None) -> str:
     return to_site_time(moment).isoformat(timespec="minutes") if moment else ""
 
 
+def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
+    """A <time> element; ``day_only`` (the safe space) gives the date alone, in the attribute too."""
+    if moment is None:
+        return Markup("")
+    if day_only:
+        return Markup('<time datetime="%s">%s</time>') % (to_site_time(moment).date().isoformat(), _date(moment))
+    return Markup('<time datetime="%s">%s</time>') % (_iso(moment), _datetime(moment))
+
+
 def _make_templates(directory: Path) -> Jinja2Blocks:
     blocks = Jinja2Blocks(directory=str(directory), context_processors=[_site_context])
     env = blocks.env
@@ -67,6 +77,7 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.globals["static_url"] = static_url
+    env.globals["time_tag"] = time_tag
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
     env.filters["iso"] = _iso

@@ -63,6 +63,7 @@ class Thread(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     is_pinned: bool = False
     is_locked: bool = False
+    is_pending: bool = False  # the opening post waits for a moderator
     post_count: int = 0  # every post ever numbered in the thread, deleted ones included
     reply_count: int = 0  # published replies, post 1 excluded
     created_at: datetime = Field(default_factory=utcnow)
@@ -82,7 +83,11 @@ class Post(SQLModel, table=True):
     # Depth-first order of the reply tree: parent's path + this post's zero-padded number.
     path: str = Field(max_length=400)
     depth: int = 0
+    # Null in an anonymous channel: see app/safespace for seal, sealed_author and pseudonym.
     author_id: int | None = Field(default=None, foreign_key="member.id", index=True)
+    seal: str | None = Field(default=None, max_length=64)
+    sealed_author: str | None = Field(default=None, max_length=400)
+    pseudonym: str | None = Field(default=None, max_length=8)
     body_md: str
     body_html: str
     status: str = Field(max_length=20, default=PostStatus.published)

@@ -10,10 +10,11 @@ from app.core.config import get_settings
 from app.core.deps import CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
 from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
-from app.forum import policies, service
+from app.forum import policies, posting, service
 from app.forum.deps import channel_or_404, page_number, post_or_404, thread_or_404
 from app.forum.markdown import quote_markdown
 from app.forum.models import ReactionKind
+from app.safespace import service as safespace
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
 FormStr = Annotated[str, Form()]
@@ -23,10 +24,16 @@ def thread_url(thread) -> str:
     return f"/t/{thread.public_id}-{thread.slug}"
 
 
+def needs_guidelines(session, viewer, channel) -> bool:
+    """A first-time poster in the safe space confirms the guidelines with the form."""
+    return bool(viewer and channel.is_anonymous and not safespace.has_confirmed_guidelines(session, viewer.id))
+
+
 def post_context(session, thread, channel, viewer, posts) -> dict:
     """What _post.html needs for a list of post rows (reactions in one query)."""
     return {
         "thread": thread, "channel": channel, "posts": posts, "policies": policies,
+        "needs_guidelines": needs_guidelines(session, viewer, channel),
         "reactions": service.reaction_summary(session, [p.id for p in posts], viewer),
         "reaction_kinds": reaction_labels(),
         "can_reply": policies.can_reply(viewer, channel, thread.is_locked),
@@ -52,7 +59,7 @@ def kind_names() -> dict[str, str]:
 @router.get("/c/{slug}")
 def show_channel(request: Request, session: SessionDep, viewer: OptionalUser, slug: str, page: str = "1"):
     channel = channel_or_404(session, slug, viewer)
-    threads, pager = service.channel_threads(session, channel, page_number(page))
+    threads, pager = service.channel_threads(session, channel, page_number(page), viewer)
     context = {
         "channel": channel, "threads": threads, "page": pager,
         "tags": service.tags_for_threads(session, [t.id for t in threads]),
@@ -61,8 +68,9 @@ def show_channel(request: Request, session: SessionDep, viewer: OptionalUser, sl
     return render(request, "forum/channel_show.html", context, block="thread_list")
 
 
-def _new_thread_page(request, channel, form: dict, problems: dict, status_code: int = 200):
-    context = {"channel": channel, "form": form, "problems": problems}
+def _new_thread_page(request, session, viewer, channel, form: dict, problems: dict, status_code: int = 200):
+    context = {"channel": channel, "form": form, "problems": problems,
+               "needs_guidelines": needs_guidelines(session, viewer, channel)}
     return render(request, "forum/thread_new.html", context, status_code=status_code)
 
 
@@ -71,8 +79,10 @@ def new_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug:
     channel = channel_or_404(session, slug, viewer)
     if not policies.can_start_thread(viewer, channel):
         raise NotFound()
-    body = lesson_template() if template == "lesson" else ""
-    return _new_thread_page(request, channel, {"title": "", "body": body, "tags": ""}, {})
+    # The lesson template is offered everywhere, and suggested (filled in) in the safe space.
+    suggested = channel.is_anonymous and template != "blank"
+    body = lesson_template() if template == "lesson" or suggested else ""
+    return _new_thread_page(request, session, viewer, channel, {"title": "", "body": body, "tags": ""}, {})
 
 
 def lesson_template() -> str:
@@ -83,14 +93,15 @@ def lesson_template() -> str:
 
 @router.post("/c/{slug}/new")
 def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug: str,
-                  title: FormStr = "", body: FormStr = "", tags: FormStr = ""):
+                  title: FormStr = "", body: FormStr = "", tags: FormStr = "", guidelines: FormStr = ""):
     channel = channel_or_404(session, slug, viewer)
-    thread, problems = service.start_thread(session, channel=channel, author=viewer, title=title, body=body,
-                                            tags=tags)
+    thread, problems = posting.start_thread(session, channel=channel, author=viewer, title=title, body=body,
+                                            tags=tags, confirmed_guidelines=guidelines == "yes")
     if thread is None:
         form = {"title": title, "body": body, "tags": tags}
-        return _new_thread_page(request, channel, form, problems.fields, status_code=422)
-    flash(request, _("Your thread has been started."))
+        return _new_thread_page(request, session, viewer, channel, form, problems.fields, status_code=422)
+    flash(request, _("Your thread is waiting for a moderator's approval. Only you can see it until then.")
+          if thread.is_pending else _("Your thread has been started."))
     return redirect(request, thread_url(thread))
 
 
@@ -130,11 +141,11 @@ def show_thread_reply(request: Request, session: SessionDep, viewer: CurrentUser
 
 @router.post("/t/{thread_id}/reply")
 def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: str,
-                 body: FormStr = "", parent_id: FormStr = ""):
+                 body: FormStr = "", parent_id: FormStr = "", guidelines: FormStr = ""):
     thread, channel = thread_or_404(session, thread_id, viewer)
     parent_key = parent_id or None
-    post, problems = service.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
-                                             parent_id=parent_key)
+    post, problems = posting.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
+                                             parent_id=parent_key, confirmed_guidelines=guidelines == "yes")
     if post is None:
         parent = None
         if parent_key:
@@ -142,12 +153,15 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
             parent = found[0] if found and found[1].id == thread.id else None
         return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
                            status_code=422)
+    announcement = (_("Your reply is waiting for a moderator's approval. Only you can see it until then.")
+                    if post.status == "pending" else _("Your reply has been posted."))
     if not wants_fragment(request):
-        flash(request, _("Your reply has been posted."))
+        flash(request, announcement)
         return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id])
     context = post_context(session, thread, channel, viewer, posts)
-    context.update(post=posts[0], parent_id=parent_key, form={"body": ""}, problems={}, parent=None)
+    context.update(post=posts[0], parent_id=parent_key, form={"body": ""}, problems={}, parent=None,
+                   announcement=announcement)
     return render(request, "forum/reply_created.html", context)
 
 
@@ -166,9 +180,7 @@ def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, 
         raise NotFound()
     body = ""
     if quote:
-        rows = service.post_rows(session, [post.id])
-        body = quote_markdown(post.body_md, _("Post %(n)s", n=post.number) if not rows[0].author_name
-                              else rows[0].author_name)
+        body = quote_markdown(post.body_md, posting.author_label(session, post))
     return _reply_page(request, session, viewer, thread, channel, post, body, {})
 
 
@@ -193,7 +205,7 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_edit_post(viewer, post):
         raise NotFound()
-    problems = service.edit_post(session, post=post, thread=thread, editor=viewer, body=body, title=title)
+    problems = posting.edit_post(session, post=post, thread=thread, editor=viewer, body=body, title=title)
     if problems:
         form = {"body": body, "title": title if title is not None else thread.title}
         return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)
@@ -223,7 +235,7 @@ def confirm_delete_post(request: Request, session: SessionDep, viewer: CurrentUs
 def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if policies.can_delete_post(viewer, post):
-        service.delete_post(session, post=post, thread=thread)
+        posting.delete_post(session, post=post, thread=thread)
     elif not (policies.is_own_post(viewer, post) and post.status == "deleted"):
         raise NotFound()  # deleting twice is a quiet success, deleting others' posts is not allowed
     if not wants_fragment(request):
@@ -236,7 +248,7 @@ def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post
 def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str,
                   kind: FormStr = "", on: FormStr = "1"):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    service.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
+    posting.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
     if not wants_fragment(request):
         return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id])

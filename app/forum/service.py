@@ -4,17 +4,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
-from app.accounts.service import Problems
 from app.core.config import get_settings
-from app.core.i18n import _
-from app.core.timeutil import utcnow
 from app.forum import policies
-from app.forum.markdown import render_markdown
 from app.forum.models import (
     Channel,
     ChannelKind,
@@ -22,15 +18,12 @@ from app.forum.models import (
     PostRevision,
     PostStatus,
     Reaction,
-    ReactionKind,
     Tag,
     Thread,
     ThreadTag,
     Visibility,
 )
 
-PATH_WIDTH = 6  # zero-padded post numbers: up to 999,999 posts per thread
-MAX_PATH_DEPTH = 60  # deeper replies attach to their ancestor at this depth
 MAX_TAGS = 5
 KIND_ORDER = (ChannelKind.pilot, ChannelKind.theme, ChannelKind.safe_space, ChannelKind.general)
 
@@ -100,6 +93,7 @@ def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str,
     stats = (
         select(Thread.channel_id, func.count().label("thread_count"),
                func.max(Thread.last_activity_at).label("last_activity_at"))
+        .where(Thread.is_pending.is_(False))
         .group_by(Thread.channel_id)
         .subquery()
     )
@@ -115,17 +109,20 @@ def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str,
             if any(row.kind == kind for row in rows)]
 
 
-def channel_threads(session: Session, channel: Channel, page_number: int) -> tuple[list, Page]:
-    """One page of a channel's threads: pinned first, then by last activity."""
+def channel_threads(session: Session, channel: Channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
+    """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators)."""
     per_page = get_settings().threads_per_page
-    total = session.execute(select(func.count()).where(Thread.channel_id == channel.id)).scalar_one()
+    listed = Thread.channel_id == channel.id
+    if not policies.can_moderate(viewer):
+        listed = and_(listed, Thread.is_pending.is_(False))
+    total = session.execute(select(func.count()).where(listed)).scalar_one()
     page = page_of(page_number, total, per_page)
     query = (
         select(Thread.id, Thread.public_id, Thread.title, Thread.slug, Thread.is_pinned, Thread.is_locked,
-               Thread.reply_count, Thread.created_at, Thread.last_activity_at,
+               Thread.is_pending, Thread.reply_count, Thread.created_at, Thread.last_activity_at,
                Member.handle.label("author_handle"), Member.display_name.label("author_name"))
         .outerjoin(Member, Member.id == Thread.author_id)
-        .where(Thread.channel_id == channel.id)
+        .where(listed)
         .order_by(Thread.is_pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(per_page)
         .offset((page.number - 1) * per_page)
@@ -150,9 +147,17 @@ def thread_with_channel(session: Session, public_id: str, viewer: Viewer | None)
     row = session.execute(
         select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id).where(Thread.public_id == public_id)
     ).first()
-    if row is None or not policies.can_read_channel(viewer, row.Channel):
+    if row is None or not policies.can_read_channel(viewer, row.Channel) or not _thread_visible(session, row.Thread,
+                                                                                                  viewer):
         return None
     return row.Thread, row.Channel
+
+
+def _thread_visible(session: Session, thread: Thread, viewer: Viewer | None) -> bool:
+    if not thread.is_pending:
+        return True
+    opening = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
+    return policies.can_see_thread(viewer, thread, opening)
 
 
 def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Post, Thread, Channel] | None:
@@ -162,7 +167,8 @@ def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -
         .join(Channel, Channel.id == Thread.channel_id)
         .where(Post.public_id == public_id)
     ).first()
-    if row is None or not policies.can_read_channel(viewer, row.Channel):
+    if row is None or not policies.can_read_channel(viewer, row.Channel) or not _thread_visible(session, row.Thread,
+                                                                                                  viewer):
         return None
     return row.Post, row.Thread, row.Channel
 
@@ -170,8 +176,8 @@ def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -
 def _post_rows_query():
     parent = aliased(Post)
     return (
-        select(Post.id, Post.public_id, Post.thread_id, Post.number, Post.depth, Post.author_id, Post.body_html,
-               Post.status, Post.created_at, Post.edited_at, parent.number.label("parent_number"),
+        select(Post.id, Post.public_id, Post.thread_id, Post.number, Post.depth, Post.author_id, Post.seal,
+               Post.pseudonym, Post.body_html, Post.status, Post.created_at, Post.edited_at, parent.number.label("parent_number"),
                parent.public_id.label("parent_public_id"),
                Member.handle.label("author_handle"), Member.display_name.label("author_name"),
                Organisation.name.label("organisation_name"))
@@ -231,165 +237,6 @@ def member_activity(session: Session, member: Member, viewer: Viewer | None, lim
         .limit(limit)
     )
     return session.execute(query).all()
-
-
-# Writing ---------------------------------------------------------------------------------------
-
-def check_body(body: str, problems: Problems, field: str = "body") -> None:
-    limit = get_settings().max_body_length
-    if not body.strip():
-        problems.add(field, _("Write something before posting."))
-    elif len(body) > limit:
-        problems.add(field, _("Posts can be at most %(limit)s characters; this one has %(n)s.",
-                              limit=f"{limit:,}", n=f"{len(body):,}"))
-
-
-def check_title(title: str, problems: Problems) -> None:
-    limit = get_settings().max_title_length
-    if not title.strip():
-        problems.add("title", _("Give the thread a title."))
-    elif len(title) > limit:
-        problems.add("title", _("Titles can be at most %(limit)s characters; this one has %(n)s.",
-                                limit=limit, n=len(title)))
-
-
-def _number_next_post(session: Session, thread_id: int) -> int:
-    """Take the next post number; the UPDATE locks the thread row, so concurrent replies queue."""
-    statement = (update(Thread).where(Thread.id == thread_id)
-                 .values(post_count=Thread.post_count + 1).returning(Thread.post_count))
-    return session.execute(statement).scalar_one()
-
-
-def _add_post(session: Session, thread: Thread, author: Viewer, body: str, parent: Post | None) -> Post:
-    number = _number_next_post(session, thread.id)
-    segment = f"{number:0{PATH_WIDTH}d}"
-    if parent is not None and parent.depth + 1 > MAX_PATH_DEPTH:
-        parent = session.get(Post, parent.parent_id) or parent
-    path = f"{parent.path}.{segment}" if parent is not None else segment
-    rendered = render_markdown(body)
-    post = Post(
-        thread_id=thread.id, number=number, parent_id=parent.id if parent else None, path=path,
-        depth=parent.depth + 1 if parent else 0, author_id=author.id, body_md=body,
-        body_html=rendered.html, status=PostStatus.published,
-    )
-    session.add(post)
-    session.flush()
-    session.refresh(thread)
-    return post
-
-
-def _set_tags(session: Session, thread: Thread, tags: list[str]) -> None:
-    session.execute(delete(ThreadTag).where(ThreadTag.thread_id == thread.id))
-    if not tags:
-        return
-    existing = {t.slug: t for t in session.execute(select(Tag).where(Tag.slug.in_(tags))).scalars()}
-    for slug in tags:
-        tag = existing.get(slug)
-        if tag is None:
-            tag = Tag(slug=slug)
-            session.add(tag)
-            session.flush()
-        session.add(ThreadTag(thread_id=thread.id, tag_id=tag.id))
-    session.flush()
-
-
-def start_thread(
-    session: Session, *, channel: Channel, author: Viewer, title: str, body: str, tags: str = ""
-) -> tuple[Thread | None, Problems]:
-    """Open a thread with its first post, or say what is wrong with the input."""
-    problems = Problems()
-    if not policies.can_start_thread(author, channel):
-        problems.add("title", _("You cannot start threads in this channel."))
-    check_title(title, problems)
-    check_body(body, problems)
-    if problems:
-        return None, problems
-    now = utcnow()
-    thread = Thread(channel_id=channel.id, title=" ".join(title.split()), slug=slugify(title),
-                    author_id=author.id, created_at=now, last_activity_at=now)
-    session.add(thread)
-    session.flush()
-    _add_post(session, thread, author, body, parent=None)
-    _set_tags(session, thread, parse_tags(tags))
-    return thread, problems
-
-
-def reply_to_thread(
-    session: Session, *, thread: Thread, channel: Channel, author: Viewer, body: str, parent_id: str | None = None
-) -> tuple[Post | None, Problems]:
-    """Add a reply to the thread, or to one of its posts (``parent_id`` is the post's public id)."""
-    problems = Problems()
-    if not policies.can_reply(author, channel, thread.is_locked):
-        problems.add("body", _("This thread is locked: no new replies."))
-    check_body(body, problems)
-    parent = None
-    if parent_id:
-        parent = session.execute(select(Post).where(Post.public_id == parent_id)).scalar_one_or_none()
-        if parent is None or parent.thread_id != thread.id:
-            problems.add("body", _("The post you were answering is no longer in this thread."))
-    if problems:
-        return None, problems
-    post = _add_post(session, thread, author, body, parent)
-    thread.reply_count += 1
-    thread.last_activity_at = post.created_at
-    session.add(thread)
-    session.flush()
-    return post, problems
-
-
-def edit_post(
-    session: Session, *, post: Post, thread: Thread, editor: Viewer, body: str, title: str | None = None
-) -> Problems:
-    """Change a post's body (and the thread title for post 1), keeping the old text as a revision."""
-    problems = Problems()
-    if not policies.can_edit_post(editor, post):
-        problems.add("body", _("You can only edit your own posts."))
-    check_body(body, problems)
-    if title is not None and post.number == 1:
-        check_title(title, problems)
-    if problems:
-        return problems
-    if body != post.body_md:
-        session.add(PostRevision(post_id=post.id, body_md=post.body_md, created_at=post.edited_at or post.created_at))
-        post.body_md = body
-        post.body_html = render_markdown(body).html
-        post.edited_at = utcnow()
-        session.add(post)
-    if title is not None and post.number == 1 and " ".join(title.split()) != thread.title:
-        thread.title = " ".join(title.split())
-        thread.slug = slugify(thread.title)
-        session.add(thread)
-    session.flush()
-    return problems
-
-
-def delete_post(session: Session, *, post: Post, thread: Thread) -> None:
-    """Leave a tombstone: the text and its revisions go, the place in the thread stays."""
-    was_published = post.status == PostStatus.published
-    post.status = PostStatus.deleted
-    post.body_md = ""
-    post.body_html = ""
-    post.edited_at = utcnow()
-    session.add(post)
-    session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
-    session.execute(delete(Reaction).where(Reaction.post_id == post.id))
-    if was_published and post.number > 1:
-        thread.reply_count = max(0, thread.reply_count - 1)
-        session.add(thread)
-    session.flush()
-
-
-def set_reaction(session: Session, *, post: Post, member: Viewer, kind: str, on: bool) -> None:
-    """Give or take back a reaction; repeating either (a double submit) changes nothing."""
-    if kind not in ReactionKind.__members__ or not policies.can_react(member, post):
-        return
-    key = and_(Reaction.post_id == post.id, Reaction.member_id == member.id, Reaction.kind == kind)
-    exists = session.execute(select(func.count()).where(key)).scalar_one()
-    if on and not exists:
-        session.add(Reaction(post_id=post.id, member_id=member.id, kind=kind))
-    elif not on and exists:
-        session.execute(delete(Reaction).where(key))
-    session.flush()
 
 
 def revisions_of(session: Session, post: Post) -> list[PostRevision]:

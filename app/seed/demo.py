@@ -10,8 +10,9 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Member
 from app.accounts.service import ProfileInput
 from app.core.timeutil import utcnow
-from app.forum import service as forum_service
+from app.forum import posting
 from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
+from app.safespace import service as safespace
 from app.seed import demo_content as content
 
 
@@ -25,7 +26,7 @@ def seed_demo(session: Session) -> list[tuple[str, str, str]]:
     kinds = {org.name: org.kind for org in content.ORGANISATIONS}
     members: dict[str, Member] = {}
     accounts = []
-    for seed in content.MEMBERS:
+    for index, seed in enumerate(content.MEMBERS):
         password = secrets.token_urlsafe(12)
         profile = ProfileInput(
             display_name=seed.display_name, bio=seed.bio, organisation_name=seed.organisation,
@@ -36,6 +37,8 @@ def seed_demo(session: Session) -> list[tuple[str, str, str]]:
             session, email=f"{seed.handle}@example.org", handle=seed.handle, password=password,
             profile=profile, role=seed.role,
         )
+        # Established accounts, so the safe space's new-account rule does not hold the demo back.
+        members[seed.handle].created_at = utcnow() - timedelta(days=400 - 20 * index)
         accounts.append((seed.role, f"{seed.handle}@example.org", password))
     for seed in content.THREADS:
         _seed_thread(session, seed, channels[seed.channel], members)
@@ -60,29 +63,31 @@ def _seed_channels(session: Session) -> dict[str, Channel]:
 
 def _seed_thread(session: Session, seed, channel: Channel, members: dict[str, Member]) -> None:
     opened = utcnow().replace(microsecond=0) - timedelta(days=seed.days_ago)
-    thread, problems = forum_service.start_thread(
+    when = safespace.day_only if channel.is_anonymous else (lambda moment: moment)
+    thread, problems = posting.start_thread(
         session, channel=channel, author=members[seed.author], title=seed.title, body=seed.body,
-        tags=",".join(seed.tags),
+        tags=",".join(seed.tags), confirmed_guidelines=True,
     )
     assert thread is not None, problems.fields
     posts = [_post_number(session, thread, 1)]
-    _backdate(session, posts[0], opened)
+    _backdate(session, posts[0], when(opened))
     for handle, kind in seed.reactions:
-        forum_service.set_reaction(session, post=posts[0], member=members[handle], kind=kind, on=True)
+        posting.set_reaction(session, post=posts[0], member=members[handle], kind=kind, on=True)
     last = opened
     for reply in seed.replies:
         parent = None if reply.reply_to is None else posts[reply.reply_to + 1]
-        post, problems = forum_service.reply_to_thread(
+        post, problems = posting.reply_to_thread(
             session, thread=thread, channel=channel, author=members[reply.author], body=reply.body,
-            parent_id=parent.public_id if parent else None,
+            parent_id=parent.public_id if parent else None, confirmed_guidelines=True,
         )
         assert post is not None, problems.fields
         last = opened + timedelta(hours=reply.hours_after)
-        _backdate(session, post, last)
+        _backdate(session, post, when(last))
         posts.append(post)
         for handle, kind in reply.reactions:
-            forum_service.set_reaction(session, post=post, member=members[handle], kind=kind, on=True)
-    session.execute(update(Thread).where(Thread.id == thread.id).values(created_at=opened, last_activity_at=last))
+            posting.set_reaction(session, post=post, member=members[handle], kind=kind, on=True)
+    session.execute(update(Thread).where(Thread.id == thread.id)
+                    .values(created_at=when(opened), last_activity_at=when(last)))
 
 
 def _post_number(session: Session, thread: Thread, number: int) -> Post:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:02:02.854586
+Create Date: 2026-11-26 01:05:44.893026
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_channel')),
     sa.UniqueConstraint('slug', name=op.f('uq_channel_slug'))
     )
+    op.create_table('guidelines_consent',
+    sa.Column('member_seal', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('member_seal', name=op.f('pk_guidelines_consent'))
+    )
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -41,6 +45,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('sealed_notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bucket', sa.String(length=1), nullable=False),
+    sa.Column('sealed', sa.String(length=2000), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sealed_notification'))
+    )
+    with op.batch_alter_table('sealed_notification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sealed_notification_bucket'), ['bucket'], unique=False)
+
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=40), nullable=False),
@@ -96,6 +110,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('is_pinned', sa.Boolean(), nullable=False),
     sa.Column('is_locked', sa.Boolean(), nullable=False),
+    sa.Column('is_pending', sa.Boolean(), nullable=False),
     sa.Column('post_count', sa.Integer(), nullable=False),
     sa.Column('reply_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -131,6 +146,9 @@ def upgrade() -> None:
     sa.Column('path', sa.String(length=400), nullable=False),
     sa.Column('depth', sa.Integer(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('seal', sa.String(length=64), nullable=True),
+    sa.Column('sealed_author', sa.String(length=400), nullable=True),
+    sa.Column('pseudonym', sa.String(length=8), nullable=True),
     sa.Column('body_md', sa.String(), nullable=False),
     sa.Column('body_html', sa.String(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -154,6 +172,34 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_thread_tag_thread_id_thread'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('thread_id', 'tag_id', name=op.f('pk_thread_tag'))
     )
+    op.create_table('moderation_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('thread_id', sa.Integer(), nullable=True),
+    sa.Column('moderator_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['moderator_id'], ['member.id'], name=op.f('fk_moderation_action_moderator_id_member')),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_moderation_action_post_id_post')),
+    sa.ForeignKeyConstraint(['thread_id'], ['thread.id'], name=op.f('fk_moderation_action_thread_id_thread')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_action'))
+    )
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_action_post_id'), ['post_id'], unique=False)
+
+    op.create_table('notification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_notification_member_id_member'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_notification_post_id_post'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
+    )
     op.create_table('post_revision',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
@@ -174,16 +220,43 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_reaction_post_id_post'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('post_id', 'member_id', 'kind', name=op.f('pk_reaction'))
     )
+    op.create_table('sanction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_seal', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_sanction_created_by_id_member')),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_sanction_post_id_post')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sanction'))
+    )
+    with op.batch_alter_table('sanction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sanction_member_seal'), ['member_seal'], unique=False)
+
 
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table('sanction', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sanction_member_seal'))
+
+    op.drop_table('sanction')
     op.drop_table('reaction')
     with op.batch_alter_table('post_revision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_revision_post_id'))
 
     op.drop_table('post_revision')
+    op.drop_table('notification')
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderation_action_post_id'))
+
+    op.drop_table('moderation_action')
     op.drop_table('thread_tag')
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.drop_index('ix_post_thread_path')
@@ -206,6 +279,11 @@ def downgrade() -> None:
 
     op.drop_table('member')
     op.drop_table('tag')
+    with op.batch_alter_table('sealed_notification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sealed_notification_bucket'))
+
+    op.drop_table('sealed_notification')
     op.drop_table('organisation')
+    op.drop_table('guidelines_consent')
     op.drop_table('channel')
 

@@ -5,7 +5,8 @@
   // Focus what a swap asked for (a new post), else an error summary, so keyboard and
   // screen-reader users land on the result of what they just did.
   function focusAfterSwap(root) {
-    var target = root.querySelector("[data-focus-after-swap]") || root.querySelector(".error-summary");
+    var target = root.querySelector("[data-focus-after-swap]") || root.querySelector(".error-summary") ||
+      (root.classList && root.classList.contains("reply-slot") && root.querySelector("textarea"));
     if (!target && root.matches && root.matches("[data-focus-after-swap], .error-summary")) {
       target = root;
     }

@@ -24,7 +24,8 @@ def _busy_thread(session, posts: int, members: list):
 
 def test_thread_page_queries_do_not_grow_with_posts(client_as, session, count_queries, monkeypatch):
     from app.core.config import get_settings
-    from app.forum import service
+    from app.forum import posting
+    from app.forum.models import Post
 
     monkeypatch.setattr(get_settings(), "posts_per_page", 400)
     members = [make_member(session) for _ in range(7)]
@@ -33,7 +34,7 @@ def test_thread_page_queries_do_not_grow_with_posts(client_as, session, count_qu
     viewer = make_member(session)
     for post_id in (first_post(session, large).id, first_post(session, small).id):
         for member in members[:3]:
-            service.set_reaction(session, post=session.get(service.Post, post_id), member=member,
+            posting.set_reaction(session, post=session.get(Post, post_id), member=member,
                                  kind="helpful", on=True)
     browser = client_as(viewer)
     small_count = _queries_for(browser, f"/t/{small.public_id}-{small.slug}", count_queries)

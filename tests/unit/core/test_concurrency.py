@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Member, Viewer
 from app.cli import alembic_config
 from app.core.db import Database, is_sqlite
-from app.forum import service
+from app.forum import posting
 from app.forum.models import Channel, Post, Thread
 from tests.factories import password_hash
 
@@ -24,7 +24,7 @@ def test_many_writers_at_once(scratch_database_url):
                           password_hash=password_hash()) for i in range(8)]
         session.add_all(members)
         session.flush()
-        thread, _ = service.start_thread(session, channel=channel, author=members[0], title="T", body="B")
+        thread, _ = posting.start_thread(session, channel=channel, author=members[0], title="T", body="B")
         session.commit()
         viewers = [Viewer.of(m) for m in members]
         thread_id, channel_id = thread.id, channel.id
@@ -40,7 +40,7 @@ def test_many_writers_at_once(scratch_database_url):
                     channel = session.get(Channel, channel_id)
                     # Read first, then write: the pattern that deadlocks without BEGIN IMMEDIATE.
                     session.execute(select(func.count()).select_from(Post)).scalar_one()
-                    post, problems = service.reply_to_thread(session, thread=thread, channel=channel,
+                    post, problems = posting.reply_to_thread(session, thread=thread, channel=channel,
                                                              author=viewer, body=f"reply {n}")
                     assert post is not None, problems.fields
                     session.commit()

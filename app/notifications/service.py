@@ -1,0 +1,109 @@
+"""Creating, counting and listing notifications; sealed ones keep anonymous authorship hidden."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session
+
+from app.core.timeutil import utcnow
+from app.notifications.models import Notification, NotificationKind, SealedNotification
+from app.safespace import service as safespace
+
+
+@dataclass(frozen=True)
+class Item:
+    """One notification as the notifications page shows it."""
+
+    kind: str
+    message: str
+    post_public_id: str | None
+    thread_title: str | None
+    created_at: datetime
+    is_read: bool
+    is_sealed: bool
+
+
+def _bucket(member_id: int) -> str:
+    return safespace.member_seal(member_id, "notify")[0]
+
+
+def notify(session: Session, *, member_id: int, kind: str, post, message: str = "", sealed: bool = False) -> None:
+    """Tell a member about a post; ``sealed`` when knowing they are told would reveal they wrote a post."""
+    if sealed:
+        payload = json.dumps({"m": member_id, "k": kind, "p": post.public_id, "msg": message})
+        token = safespace.keys().author.encrypt(payload.encode()).decode()
+        session.add(SealedNotification(bucket=_bucket(member_id), sealed=token))
+    else:
+        # A post in the safe space carries only its day; so does news of it.
+        created = post.created_at if post.seal else utcnow()
+        session.add(Notification(member_id=member_id, kind=kind, post_id=post.id, message=message,
+                                 created_at=created))
+    session.flush()
+
+
+def _sealed_for(session: Session, member_id: int) -> list[tuple[SealedNotification, dict]]:
+    found = []
+    rows = session.execute(select(SealedNotification).where(SealedNotification.bucket == _bucket(member_id)))
+    for row in rows.scalars():
+        try:
+            payload = json.loads(safespace.keys().author.decrypt(row.sealed.encode()))
+        except (InvalidToken, ValueError):
+            continue
+        if payload.get("m") == member_id:
+            found.append((row, payload))
+    return found
+
+
+def unread_count(session: Session, member_id: int) -> int:
+    clear = session.execute(
+        select(func.count()).where(Notification.member_id == member_id, Notification.read_at.is_(None))
+    ).scalar_one()
+    return clear + len(_sealed_for(session, member_id))
+
+
+def for_member(session: Session, member_id: int, limit: int = 50) -> list[Item]:
+    """Newest first: sealed (always unread until cleared), then the rest."""
+    from app.forum.models import Post, Thread
+
+    sealed = _sealed_for(session, member_id)
+    titles = {}
+    if sealed:
+        ids = [payload["p"] for _, payload in sealed]
+        query = select(Post.public_id, Thread.title).join(Thread, Thread.id == Post.thread_id)
+        titles = dict(session.execute(query.where(Post.public_id.in_(ids))).all())
+    items = [
+        Item(kind=payload["k"], message=payload.get("msg", ""), post_public_id=payload["p"],
+             thread_title=titles.get(payload["p"]), created_at=safespace.day_only_date(row.created_on),
+             is_read=False, is_sealed=True)
+        for row, payload in sealed
+    ]
+    query = (
+        select(Notification.kind, Notification.message, Notification.created_at, Notification.read_at,
+               Post.public_id, Thread.title)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .outerjoin(Thread, Thread.id == Post.thread_id)
+        .where(Notification.member_id == member_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    for kind, message, created_at, read_at, public_id, title in session.execute(query):
+        items.append(Item(kind=kind, message=message, post_public_id=public_id, thread_title=title,
+                          created_at=created_at, is_read=read_at is not None, is_sealed=False))
+    return items
+
+
+def mark_all_read(session: Session, member_id: int) -> None:
+    """Read ones are kept; sealed ones are deleted, so no trace of them stays."""
+    session.execute(update(Notification).where(Notification.member_id == member_id, Notification.read_at.is_(None))
+                    .values(read_at=utcnow()))
+    ids = [row.id for row, _ in _sealed_for(session, member_id)]
+    if ids:
+        session.execute(delete(SealedNotification).where(SealedNotification.id.in_(ids)))
+
+
+REPLY = NotificationKind.reply
+MENTION = NotificationKind.mention
+MODERATION = NotificationKind.moderation

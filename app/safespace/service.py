@@ -1,0 +1,150 @@
+"""The anonymity rules in one place: seals, pseudonyms and sealed authors.
+
+A safe-space post stores no author id. It stores
+- a *seal*: HMAC(seal key, member id, thread id). It proves ownership (edit, delete) and keeps one
+  pseudonym per person per thread, yet differs from thread to thread and means nothing without the key;
+- the author id encrypted with Fernet (AES-128-CBC + HMAC, random IV) under a second derived key, read
+  only by the server: to apply a sanction to "the author of this post", to notify the author of
+  replies, and for the author's own export and deletion.
+Both keys derive from ANONYMITY_KEY, which is kept apart from SECRET_KEY.
+"""
+
+import base64
+import hashlib
+import hmac
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.core.config import get_settings
+from app.safespace.models import GuidelinesConsent
+
+
+@dataclass(frozen=True)
+class Keys:
+    seal: bytes
+    author: Fernet
+
+
+def derive_keys(anonymity_key: str) -> Keys:
+    """Two independent keys from one secret (HMAC-SHA256 as the derivation function)."""
+    master = anonymity_key.encode()
+    seal = hmac.new(master, b"common-ground/seal/v1", hashlib.sha256).digest()
+    author = hmac.new(master, b"common-ground/author/v1", hashlib.sha256).digest()
+    return Keys(seal=seal, author=Fernet(base64.urlsafe_b64encode(author)))
+
+
+@lru_cache(maxsize=4)
+def _keys_for(anonymity_key: str) -> Keys:
+    return derive_keys(anonymity_key)
+
+
+def keys() -> Keys:
+    return _keys_for(get_settings().anonymity_key)
+
+
+def seal(member_id: int, thread_id: int, with_keys: Keys | None = None) -> str:
+    """The author's seal for one thread."""
+    key = (with_keys or keys()).seal
+    return hmac.new(key, f"post:{member_id}:{thread_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def member_seal(member_id: int, purpose: str, with_keys: Keys | None = None) -> str:
+    """A keyed stand-in for a member id, different for each purpose so tables cannot be joined."""
+    key = (with_keys or keys()).seal
+    return hmac.new(key, f"{purpose}:{member_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def seal_author(member_id: int, with_keys: Keys | None = None) -> str:
+    return (with_keys or keys()).author.encrypt(str(member_id).encode()).decode()
+
+
+def unseal_author(sealed: str | None, with_keys: Keys | None = None) -> int | None:
+    """The author id behind a sealed post, for the server's own use only."""
+    if not sealed:
+        return None
+    try:
+        return int((with_keys or keys()).author.decrypt(sealed.encode()))
+    except (InvalidToken, ValueError):
+        return None
+
+
+def owns(viewer, post) -> bool:
+    """Constant-time check that the viewer wrote this anonymous post (row or object with seal, thread_id)."""
+    if viewer is None or not post.seal:
+        return False
+    return hmac.compare_digest(seal(viewer.id, post.thread_id), post.seal)
+
+
+def pseudonym_label(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: spreadsheet-style letters."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = string.ascii_uppercase[remainder] + letters
+    return letters
+
+
+def pseudonym_for(session: Session, thread_id: int, post_seal: str) -> str:
+    """The same letter for the same person in a thread; the next letter for a newcomer.
+
+    Callers hold the thread's row lock (the post-number UPDATE), so two newcomers can't take one letter.
+    """
+    from app.forum.models import Post
+
+    existing = session.execute(
+        select(Post.pseudonym).where(Post.thread_id == thread_id, Post.seal == post_seal).limit(1)
+    ).scalar_one_or_none()
+    if existing:
+        return existing
+    taken = session.execute(
+        select(func.count(func.distinct(Post.seal))).where(Post.thread_id == thread_id, Post.seal.is_not(None))
+    ).scalar_one()
+    return pseudonym_label(taken)
+
+
+def day_only(moment: datetime) -> datetime:
+    """What the safe space stores and shows of a time: the day, so times can't be matched to activity."""
+    return datetime.combine(moment.astimezone(UTC).date(), time(12, 0), tzinfo=UTC)
+
+
+def day_only_date(day) -> datetime:
+    """A stored date as a datetime at noon UTC, for templates that format times."""
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+def has_confirmed_guidelines(session: Session, member_id: int) -> bool:
+    return session.get(GuidelinesConsent, member_seal(member_id, "guidelines")) is not None
+
+
+def confirm_guidelines(session: Session, member_id: int) -> None:
+    if not has_confirmed_guidelines(session, member_id):
+        session.add(GuidelinesConsent(member_seal=member_seal(member_id, "guidelines")))
+        session.flush()
+
+
+def rekey(session: Session, old_key: str, new_key: str) -> int:
+    """Re-seal and re-encrypt every anonymous post under a new ANONYMITY_KEY; returns posts changed.
+
+    Guideline confirmations and sanctions keyed by member seals are re-keyed too, via the sealed authors.
+    """
+    from app.forum.models import Post
+
+    old, new = derive_keys(old_key), derive_keys(new_key)
+    changed = 0
+    for post in session.execute(select(Post).where(Post.sealed_author.is_not(None))).scalars():
+        author_id = unseal_author(post.sealed_author, old)
+        if author_id is None:
+            raise ValueError(f"post {post.public_id} does not decrypt with the old key")
+        post.seal = seal(author_id, post.thread_id, new)
+        post.sealed_author = seal_author(author_id, new)
+        session.add(post)
+        changed += 1
+    session.flush()
+    return changed
