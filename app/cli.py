@@ -112,6 +112,22 @@ def invite(email: str = typer.Option(...), role: str = typer.Option("member")) -
     console.print(f"{get_settings().base_url.rstrip('/')}/signup?invite={token}")
 
 
+@app.command("rotate-anonymity-key")
+def rotate_anonymity_key() -> None:
+    """Re-seal the safe space under a new ANONYMITY_KEY; reads the old key, then the new, from stdin."""
+    from app.core.db import get_database
+    from app.safespace.service import rekey
+
+    old_key, new_key = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    if len(new_key) < 32 or old_key == new_key:
+        console.print("[red]Give the old key, then a different new key of at least 32 characters.[/red]")
+        raise typer.Exit(2)
+    with get_database().session() as session:
+        changed = rekey(session, old_key, new_key)
+        session.commit()
+    console.print(f"Re-sealed {changed} posts. Now set ANONYMITY_KEY to the new key and restart.")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="HOST"), port: int = typer.Option(8000, envvar="PORT"),

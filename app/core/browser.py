@@ -139,7 +139,12 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.headers]
+                headers = [*message.get("headers", []), *self.headers]
+                # Pages are per viewer (and the safe space must never sit in a shared cache);
+                # static files set their own long-lived Cache-Control.
+                if not any(name == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"private, no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

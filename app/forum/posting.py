@@ -3,7 +3,7 @@
 In an anonymous channel a post is sealed (see app.safespace) instead of carrying its author's id.
 """
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select
 from sqlmodel import Session
 
 from app.accounts.models import Member, Viewer
@@ -66,16 +66,23 @@ def needs_approval(author: Viewer, channel: Channel) -> bool:
     return channel.is_anonymous and (utcnow() - author.created_at).days < days
 
 
-def _number_next_post(session: Session, thread_id: int) -> int:
-    """Take the next post number; the UPDATE locks the thread row, so concurrent replies queue."""
-    statement = (update(Thread).where(Thread.id == thread_id)
-                 .values(post_count=Thread.post_count + 1).returning(Thread.post_count))
-    return session.execute(statement).scalar_one()
+def lock_thread(session: Session, thread: Thread) -> None:
+    """Re-read the thread under a row lock (FOR UPDATE on PostgreSQL; SQLite writers already hold the
+    database's write lock), so counters and post numbers are never computed from a stale copy."""
+    if thread.id is not None:
+        session.refresh(thread, with_for_update=True)
+
+
+def _number_next_post(session: Session, thread: Thread) -> int:
+    """Take the next post number; callers hold the thread's lock."""
+    thread.post_count += 1
+    session.add(thread)
+    return thread.post_count
 
 
 def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer, body: str,
               parent: Post | None) -> Post:
-    number = _number_next_post(session, thread.id)
+    number = _number_next_post(session, thread)
     segment = f"{number:0{PATH_WIDTH}d}"
     if parent is not None and parent.depth + 1 > MAX_PATH_DEPTH:
         parent = session.get(Post, parent.parent_id) or parent
@@ -156,6 +163,7 @@ def reply_to_thread(
     check_may_post(session, author, channel, confirmed_guidelines, problems)
     if problems:
         return None, problems
+    lock_thread(session, thread)
     post = _add_post(session, thread, channel, author, body, parent)
     if post.status == PostStatus.published:
         thread.reply_count += 1
@@ -228,6 +236,7 @@ def edit_post(
 
 def delete_post(session: Session, *, post: Post, thread: Thread) -> None:
     """Leave a tombstone: the text and its revisions go, the place in the thread stays."""
+    lock_thread(session, thread)
     was_published = post.status == PostStatus.published
     post.status = PostStatus.deleted
     post.body_md = ""

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.accounts.models import Member
 from app.accounts.service import Problems
+from app.forum import posting
 from app.core.i18n import _
 from app.core.timeutil import utcnow
 from app.forum.models import Channel, Post, PostStatus, Thread
@@ -50,6 +51,7 @@ def hide_post(session: Session, *, post: Post, thread: Thread, moderator, reason
     _check_reason(reason, problems)
     if problems or post.status == PostStatus.hidden:
         return problems
+    posting.lock_thread(session, thread)
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count = max(0, thread.reply_count - 1)
     post.status = PostStatus.hidden
@@ -64,6 +66,7 @@ def restore_post(session: Session, *, post: Post, thread: Thread, moderator, rea
     _check_reason(reason, problems)
     if problems or post.status != PostStatus.hidden:
         return problems
+    posting.lock_thread(session, thread)
     post.status = PostStatus.published
     if post.number > 1:
         thread.reply_count += 1
@@ -75,10 +78,9 @@ def restore_post(session: Session, *, post: Post, thread: Thread, moderator, rea
 
 def approve_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator) -> None:
     """Publish a post that was waiting, and send the notifications it held back."""
-    from app.forum import posting
-
     if post.status != PostStatus.pending:
         return
+    posting.lock_thread(session, thread)
     post.status = PostStatus.published
     if post.number == 1:
         thread.is_pending = False

@@ -10,6 +10,7 @@ Both keys derive from ANONYMITY_KEY, which is kept apart from SECRET_KEY.
 """
 
 import base64
+import json
 import hashlib
 import hmac
 import string
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, time
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from app.core.config import get_settings
@@ -130,11 +131,15 @@ def confirm_guidelines(session: Session, member_id: int) -> None:
 
 
 def rekey(session: Session, old_key: str, new_key: str) -> int:
-    """Re-seal and re-encrypt every anonymous post under a new ANONYMITY_KEY; returns posts changed.
+    """Re-seal and re-encrypt everything keyed by ANONYMITY_KEY under a new key; returns posts changed.
 
-    Guideline confirmations and sanctions keyed by member seals are re-keyed too, via the sealed authors.
+    Posts (seal, sealed author), and the member seals of guideline confirmations, sanctions and
+    sealed notifications.
     """
+    from app.accounts.models import Member
     from app.forum.models import Post
+    from app.moderation.models import Sanction
+    from app.notifications.models import SealedNotification
 
     old, new = derive_keys(old_key), derive_keys(new_key)
     changed = 0
@@ -146,5 +151,14 @@ def rekey(session: Session, old_key: str, new_key: str) -> int:
         post.sealed_author = seal_author(author_id, new)
         session.add(post)
         changed += 1
+    for member_id in session.execute(select(Member.id)).scalars():
+        for model, purpose in ((GuidelinesConsent, "guidelines"), (Sanction, "sanction")):
+            session.execute(update(model).where(model.member_seal == member_seal(member_id, purpose, old))
+                            .values(member_seal=member_seal(member_id, purpose, new)))
+    for row in session.execute(select(SealedNotification)).scalars():
+        payload = json.loads(old.author.decrypt(row.sealed.encode()))
+        row.sealed = new.author.encrypt(json.dumps(payload).encode()).decode()
+        row.bucket = member_seal(payload["m"], "notify", new)[0]
+        session.add(row)
     session.flush()
     return changed

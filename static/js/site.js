@@ -2,31 +2,27 @@
 (function () {
   "use strict";
 
-  // Focus what a swap asked for (a new post), else an error summary, so keyboard and
-  // screen-reader users land on the result of what they just did.
-  function focusAfterSwap(root) {
-    var target = root.querySelector("[data-focus-after-swap]") || root.querySelector(".error-summary") ||
-      (root.classList && root.classList.contains("reply-slot") && root.querySelector("textarea"));
-    if (!target && root.matches && root.matches("[data-focus-after-swap], .error-summary")) {
-      target = root;
+  // After a swap, move focus to what the user needs next, so keyboard and screen-reader users land
+  // on the result of what they just did: a new or changed post (marked by the server), an error
+  // summary, or the textarea of a reply form that just opened.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.isConnected) {
+      return;
     }
+    var scope = elt.parentElement || elt;
+    var target = document.querySelector("[data-focus-after-swap]") ||
+      scope.querySelector(".error-summary") ||
+      (elt.classList.contains("reply-slot") && elt.querySelector("textarea"));
     if (target) {
       target.removeAttribute("data-focus-after-swap");
       target.focus();
-    }
-  }
-
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var swapped = event.detail.elt;
-    if (swapped && swapped.isConnected) {
-      focusAfterSwap(swapped.parentElement || swapped);
     }
   });
 
   // Ask before destructive actions marked with data-confirm (a confirm page serves no-JS users).
   document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form.getAttribute("data-confirm");
+    var question = event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();

@@ -1,0 +1,153 @@
+"""The anonymity promise, tested the way an attacker would look: every page, fragment and message
+that another member, a moderator or an admin can reach must be free of the author's identifiers.
+
+Routes are enumerated from the app, so a new page is covered as soon as it exists; a route with a
+path parameter this test does not know how to fill fails the test until it is taught.
+"""
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from app.accounts.models import Member, Organisation
+from app.forum.models import ChannelKind, Post, Visibility
+from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
+
+AUTHOR_ID = 7_654_321
+IDENTIFIERS = ("perpetua.quibbleworth@leak-test.example", "pquibbleworth", "Perpetua", "Quibbleworth",
+               "Quibbleworth Holdings", str(AUTHOR_ID))
+
+
+@pytest.fixture
+def world(session, client_as):
+    """A safe space where the author started one thread and replied in another, with activity around it."""
+    safe = make_channel(session, slug="safe-space", name="Safe space", kind=ChannelKind.safe_space,
+                        visibility=Visibility.members, is_anonymous=True)
+    public = make_channel(session, slug="good-jobs", name="Good jobs")
+    organisation = Organisation(name="Quibbleworth Holdings", kind="business")
+    session.add(organisation)
+    session.flush()
+    author = make_member(session, id=AUTHOR_ID, email=IDENTIFIERS[0], handle="pquibbleworth",
+                         display_name="Perpetua Quibbleworth", organisation_id=organisation.id)
+    observer = make_member(session, handle="observer", display_name="Olwen Observer")
+    moderator = make_member(session, handle="modmo", display_name="Morgan Moderator", role="moderator")
+    admin = make_member(session, handle="adminah", display_name="Ada Admin", role="admin")
+    own = make_thread(session, channel=safe, author=author, title="Our procurement reform flopped",
+                      body="What we tried: a **social value** weighting. cc @observer")
+    own_reply = make_reply(session, own, author=author, body="Follow-up from the starter")
+    make_reply(session, own, author=observer, body="Same here", parent=own_reply)
+    theirs = make_thread(session, channel=safe, author=observer, title="Partners fell out over data")
+    answer = make_reply(session, theirs, author=author, body="We had the same row about data sharing")
+    make_reply(session, theirs, author=moderator, body="Thanks both", parent=answer)
+    make_thread(session, channel=public, author=observer, title="A public thread", replies=1)
+    author_browser = client_as(author)
+    author_browser.form(f"/p/{answer.public_id}/edit", {"body": "We had the same row about data, edited"})
+    moderator_browser = client_as(moderator)
+    moderator_browser.form(f"/mod/posts/{own_reply.public_id}/hide", {"reason": "Too identifying"})
+    moderator_browser.form(f"/mod/posts/{answer.public_id}/sanction", {"kind": "warning", "reason": "Careful"})
+    client_as(observer).form(f"/p/{first_post(session, own).public_id}/react", {"kind": "helpful", "on": "1"})
+    anonymous_posts = session.execute(select(Post).where(Post.thread_id.in_([own.id, theirs.id]))).scalars().all()
+    return {
+        "author": author, "observer": observer, "moderator": moderator, "admin": admin,
+        "threads": [own, theirs], "channels": [safe, public], "posts": anonymous_posts,
+        "markers": ["Our procurement reform flopped", "Partners fell out over data", "social value",
+                    "same row about data", *[p.public_id for p in anonymous_posts]],
+    }
+
+
+def _values(name: str, world: dict) -> list[str]:
+    threads, posts = world["threads"], world["posts"]
+    values = {
+        "slug": [c.slug for c in world["channels"]],
+        "ref": [f"{t.public_id}-{t.slug}" for t in threads] + [t.public_id for t in threads],
+        "thread_id": [t.public_id for t in threads],
+        "post_id": [p.public_id for p in posts],
+        "handle": ["observer", "modmo", "adminah", "pquibbleworth"],
+        "token": ["not-a-real-token"],
+        "action": ["hide", "restore", "approve", "sanction"],
+    }
+    if name not in values:
+        pytest.fail(f"the leak test does not know how to fill path parameter {name!r}: teach _values()")
+    return values[name]
+
+
+def _get_routes(routes, prefix: str = ""):
+    """Every GET route, looking inside included routers (FastAPI keeps them as nested objects)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from _get_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+        elif isinstance(route, APIRoute) and "GET" in route.methods:
+            yield prefix + route.path, route.param_convertors
+
+
+def _urls(app, world) -> list[str]:
+    urls = []
+    for path, params in _get_routes(app.routes):
+        candidates = [path]
+        for name in params:
+            candidates = [c.replace("{" + name + "}", v) for c in candidates for v in _values(name, world)]
+        urls.extend(candidates)
+    assert len(urls) > 40
+    return urls
+
+
+def _check(response, world, url: str, who: str) -> None:
+    body = response.text + " ".join(f"{k}: {v}" for k, v in response.headers.items())
+    if url.startswith("/u/pquibbleworth"):
+        # The author's own profile may name them, and must say nothing of the safe space.
+        for marker in world["markers"]:
+            assert marker not in body, f"{who} sees safe-space marker {marker!r} on {url}"
+        return
+    for identifier in IDENTIFIERS:
+        assert identifier not in body, f"{who} sees {identifier!r} on {url} (status {response.status_code})"
+
+
+@pytest.mark.parametrize("who", ["observer", "moderator", "admin"])
+def test_no_page_or_fragment_ties_a_safe_space_post_to_its_author(app, world, client_as, who):
+    browser = client_as(world[who])
+    browser.follow_redirects = True
+    checked = 0
+    for url in _urls(app, world):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = browser.get(url, headers=headers)
+            assert response.status_code < 500, url
+            _check(response, world, url, who)
+            checked += 1
+    assert checked > 80
+
+
+def test_actions_on_anonymous_posts_answer_without_identifiers(world, client_as):
+    observer = client_as(world["observer"])
+    target = next(p for p in world["posts"] if p.number == 1)
+    thread = world["threads"][0]
+    responses = [
+        observer.form(f"/p/{target.public_id}/react", {"kind": "same_here", "on": "1"}, htmx=True),
+        observer.form(f"/t/{thread.public_id}/reply", {"body": "htmx reply", "parent_id": target.public_id,
+                                                       "guidelines": "yes"}, htmx=True),
+        observer.form(f"/t/{thread.public_id}/reply", {"body": "", "parent_id": target.public_id}, htmx=True),
+        observer.form(f"/t/{thread.public_id}/reply", {"body": "plain reply", "guidelines": "yes"},
+                      follow_redirects=True),
+    ]
+    moderator = client_as(world["moderator"])
+    responses.append(moderator.form(f"/mod/posts/{target.public_id}/hide", {"reason": "Checking"},
+                                    follow_redirects=True))
+    responses.append(moderator.form(f"/mod/posts/{target.public_id}/sanction", {"kind": "bogus"}))
+    for response in responses:
+        assert response.status_code < 500
+        _check(response, world, str(response.url), "actor")
+
+
+def test_author_profile_and_counts_reveal_no_safe_space_activity(client_as, world):
+    page = client_as(world["observer"]).get("/u/pquibbleworth").text
+    assert "No public posts yet." in page
+    for marker in world["markers"]:
+        assert marker not in page
+
+
+def test_author_id_is_not_stored_with_the_posts(session, world):
+    for post in world["posts"]:
+        assert post.author_id in (None,) and post.seal and post.sealed_author
+    members = session.execute(select(Member.id)).scalars().all()
+    assert AUTHOR_ID in members
