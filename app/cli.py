@@ -41,7 +41,10 @@ def downgrade(revision: str = typer.Argument(..., help="Alembic revision to go d
 
 
 @app.command("seed-demo")
-def seed_demo(if_empty: bool = typer.Option(True, help="Only seed a database with no members")) -> None:
+def seed_demo(
+    if_empty: bool = typer.Option(True, help="Only seed a database with no members"),
+    accounts_file: Path = typer.Option(ROOT / "var" / "demo-accounts.txt", help="Where to save the demo logins"),
+) -> None:
     """Fill an empty database with the demo network, and print the demo accounts."""
     from app.core.db import get_database
     from app.seed.demo import is_empty, seed_demo as load_demo
@@ -52,7 +55,7 @@ def seed_demo(if_empty: bool = typer.Option(True, help="Only seed a database wit
             return
         accounts = load_demo(session)
         session.commit()
-    table = Table(title="Demo accounts (also saved in var/demo-accounts.txt)")
+    table = Table(title=f"Demo accounts (also saved in {accounts_file})")
     for column in ("role", "email", "password"):
         table.add_column(column)
     lines = []
@@ -60,7 +63,6 @@ def seed_demo(if_empty: bool = typer.Option(True, help="Only seed a database wit
         table.add_row(role, email, password)
         lines.append(f"{role}\t{email}\t{password}")
     console.print(table)
-    accounts_file = ROOT / "var" / "demo-accounts.txt"
     accounts_file.parent.mkdir(parents=True, exist_ok=True)
     accounts_file.write_text("\n".join(lines) + "\n")
     accounts_file.chmod(0o600)

@@ -24,9 +24,11 @@ def test_fresh_demo_starts_and_answers(tmp_path):
            "HOST": "127.0.0.1", "EMAIL_URL": f"file://{tmp_path / 'outbox'}"}
     forum = [sys.executable, "-m", "app.cli"]
     subprocess.run([*forum, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
-    seeded = subprocess.run([*forum, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    accounts = tmp_path / "accounts.txt"
+    seeded = subprocess.run([*forum, "seed-demo", "--accounts-file", str(accounts)], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
                             timeout=120)
     assert "admin@example.org" in seeded.stdout and "moderator@example.org" in seeded.stdout
+    assert "member2@example.org" in accounts.read_text()
     again = subprocess.run([*forum, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
                            timeout=120)
     assert "not seeded" in again.stdout  # only into an empty database
