@@ -68,6 +68,51 @@ def seed_demo(
     accounts_file.chmod(0o600)
 
 
+@app.command("seed-bench")
+def seed_bench(
+    members: int = typer.Option(200), threads: int = typer.Option(1000), posts: int = typer.Option(50_000),
+    seed: int = typer.Option(7, help="Random seed: the same seed gives the same corpus"),
+) -> None:
+    """Bulk-load a deterministic benchmark corpus and print the URLs to benchmark."""
+    import time
+
+    from app.bench.seed import BENCH_PASSWORD
+    from app.bench.seed import seed_bench as load_bench
+    from app.core.db import get_database
+
+    started = time.perf_counter()
+    with get_database().session() as session:
+        corpus = load_bench(session, members=members, threads=threads, posts=posts, seed=seed)
+        session.commit()
+    console.print(f"Seeded {corpus.posts:,} posts in {time.perf_counter() - started:.1f} s.")
+    console.print(f"100-post thread: {corpus.thread_url}")
+    console.print(f"channel page:    {corpus.channel_url}")
+    console.print(f"sign in as {corpus.member_email} / {BENCH_PASSWORD!r}")
+
+
+@app.command()
+def bench(
+    postgres_url: str = typer.Option("", envvar="BENCH_POSTGRES_URL",
+                                     help="Also benchmark on this PostgreSQL database (it is recreated)"),
+    duration: int = typer.Option(10, help="Seconds of load per target"),
+    connections: int = typer.Option(32),
+    posts: int = typer.Option(50_000),
+) -> None:
+    """Benchmark the real server on loopback; writes var/bench/latest.json and prints a table."""
+    from app.bench.run import main as run_bench
+
+    report = run_bench(postgres_url=postgres_url or None, duration=duration, connections=connections, posts=posts)
+    table = Table(title=f"Common Ground benchmark ({report['machine']['load']}, {posts:,} posts)")
+    for column in ("db", "target", "req/s", "p50 ms", "p99 ms", "errors", "bytes", "gzip", "queries", "× ceiling"):
+        table.add_column(column, justify="right" if column not in ("db", "target") else "left")
+    for r in report["results"]:
+        table.add_row(r["database"], r["target"], f"{r['requests_per_s']:.0f}", f"{r['p50_ms']:.1f}",
+                      f"{r['p99_ms']:.1f}", str(r["errors"]), f"{r['response_bytes']:,}", f"{r['gzip_bytes']:,}",
+                      str(r["queries"] if r["queries"] is not None else "-"), f"{r['ratio_to_ceiling']:.3f}")
+    console.print(table)
+    console.print(f"Peak memory per worker (MB): {report['peak_worker_memory_mb']}")
+
+
 @app.command("create-user")
 def create_user(
     email: str = typer.Option(...), name: str = typer.Option(...), handle: str = typer.Option(...),
@@ -140,7 +185,8 @@ def serve(
 
     console.print(f"Serving Common Ground on http://{host}:{port}")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, access_log=False)
+                reload_dirs=[str(ROOT / "app"), str(ROOT / "templates")] if reload else None,
+                reload_includes=["*.py", "*.html"] if reload else None, proxy_headers=True, access_log=False)
 
 
 if __name__ == "__main__":

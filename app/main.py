@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
 from app.accounts.routes import router as accounts_router
-from app.core.browser import BrowserStateMiddleware, SecurityHeadersMiddleware
+from app.core.browser import BrowserStateMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
 from app.core.config import get_settings
 from app.core.csrf import require_csrf
 from app.core.db import get_database
@@ -41,9 +41,11 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(require_csrf)])
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(BrowserStateMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.count_queries:
+        app.add_middleware(QueryCountMiddleware)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(accounts_router)
     app.include_router(forum_router)

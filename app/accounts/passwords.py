@@ -1,7 +1,5 @@
 """Password rules after NIST SP 800-63B rev. 4: length, no composition rules, no guessable ones."""
 
-from zxcvbn import zxcvbn
-
 from app.core.i18n import _
 
 MIN_LENGTH = 15
@@ -20,6 +18,8 @@ def password_problems(password: str, *, email: str = "", handle: str = "", name:
     personal = [part for part in (email, email.split("@")[0], handle, name) if len(part) >= 3]
     if any(part.lower() in lowered for part in personal):
         return [_("Choose a password that does not contain your name, handle or email address.")]
+    from zxcvbn import zxcvbn  # its dictionaries take ~13 MB: load them on first use, not in every worker
+
     result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[p.lower() for p in personal])
     if result["score"] < 3:
         return [_("This password is too easy to guess. Try a few unrelated words together.")]

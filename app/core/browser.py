@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import i18n
 from app.core.config import Settings
+from app.core.db import query_counter
 from app.core.security import new_token, serializer, unsign
 
 SESSION_COOKIE = "cg_session"
@@ -148,3 +149,24 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class QueryCountMiddleware:
+    """Adds X-Query-Count (SQL statements run for the request); on only when COUNT_QUERIES is set."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        counter = [0]
+        query_counter.set(counter)
+
+        async def send_with_count(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-query-count", str(counter[0]).encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_count)

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # Longest post body accepted, in characters.
     max_body_length: int = 20_000
     # Posts shown per thread page.
-    posts_per_page: int = 50
+    posts_per_page: int = 100
     # Threads shown per channel page.
     threads_per_page: int = 25
     # Deepest reply nesting drawn on the thread page; deeper replies say what they answer.
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     session_max_age: int = 60 * 60 * 24 * 30
     # Sets the Secure flag on cookies; on by default in production.
     secure_cookies: bool = False
+    # Adds an X-Query-Count header to every response (for `forum bench`; leave off in production).
+    count_queries: bool = False
     # In the safe space, posts by accounts younger than this many days wait for a moderator.
     safe_space_new_member_days: int = 7
 

@@ -1,6 +1,7 @@
 """Engines and the per-request unit of work."""
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 
 from fastapi import Request
@@ -21,6 +22,14 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set per request by QueryCountMiddleware (benchmarks only): a one-item list counting SQL statements.
+query_counter: ContextVar[list[int] | None] = ContextVar("query_counter", default=None)
+
+
+def _count_query(*_args) -> None:
+    counter = query_counter.get()
+    if counter is not None:
+        counter[0] += 1
 
 
 def is_sqlite(url: str) -> bool:
@@ -30,8 +39,11 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, *, immediate: bool = False) -> Engine:
     """An engine tuned for the backend: WAL, busy timeout and explicit BEGIN on SQLite."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        event.listen(engine, "before_cursor_execute", _count_query)
+        return engine
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "before_cursor_execute", _count_query)
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
     @event.listens_for(engine, "connect")

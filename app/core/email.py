@@ -1,6 +1,7 @@
 """Email transport chosen by EMAIL_URL: a folder of .eml files, the console, or SMTP."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import sys
 import uuid
 from email.message import EmailMessage
@@ -60,4 +61,11 @@ async def send_async(message: EmailMessage, email_url: str | None = None) -> Non
 
 def send(message: EmailMessage, email_url: str | None = None) -> None:
     """Deliver from synchronous code (request handlers run in worker threads)."""
-    asyncio.run(send_async(message, email_url))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(send_async(message, email_url))
+        return
+    # This thread already runs an event loop: deliver from a thread of its own instead.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, send_async(message, email_url)).result()

@@ -1,11 +1,12 @@
 """The Jinja2 environment: i18n, static URLs with content hashes, per-request context."""
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
@@ -38,16 +39,26 @@ def _site_context(request: Request) -> dict:
     }
 
 
-def _datetime(moment: datetime | None, fmt: str = "d MMM yyyy, HH:mm") -> str:
+@lru_cache(maxsize=8)
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, locale: str) -> str:
+    """"26 Nov 2026" in the locale; cached, since a page shows few distinct days."""
+    return format_date(day, "d MMM yyyy", locale=_babel_locale(locale))
+
+
+def _datetime(moment: datetime | None) -> str:
     if moment is None:
         return ""
-    return format_datetime(to_site_time(moment), fmt, locale=i18n.current_locale())
+    local = to_site_time(moment)
+    return f"{_day_text(local.date(), i18n.current_locale())}, {local:%H:%M}"
 
 
 def _date(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return format_date(to_site_time(moment).date(), "d MMM yyyy", locale=i18n.current_locale())
+    return _day_text(to_site_time(moment).date(), i18n.current_locale()) if moment else ""
 
 
 def _iso(moment: datetime | None) -> str:
@@ -58,9 +69,11 @@ def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
     """A <time> element; ``day_only`` (the safe space) gives the date alone, in the attribute too."""
     if moment is None:
         return Markup("")
+    local = to_site_time(moment)
+    text = _day_text(local.date(), i18n.current_locale())
     if day_only:
-        return Markup('<time datetime="%s">%s</time>') % (to_site_time(moment).date().isoformat(), _date(moment))
-    return Markup('<time datetime="%s">%s</time>') % (_iso(moment), _datetime(moment))
+        return Markup(f'<time datetime="{local.date().isoformat()}">{text}</time>')
+    return Markup(f'<time datetime="{local.isoformat(timespec="minutes")}">{text}, {local:%H:%M}</time>')
 
 
 def _make_templates(directory: Path) -> Jinja2Blocks:
@@ -74,6 +87,8 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
         ),
         newstyle=True,
     )
+    # Templates are read once; `forum serve --reload` restarts the server when they change.
+    env.auto_reload = False
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.globals["static_url"] = static_url

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse
 
 from app.core.browser import flash
+from app.core.csrf import token_for
 from app.core.config import get_settings
 from app.core.deps import CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
 from app.core.htmx import redirect, render, wants_fragment
@@ -14,6 +15,7 @@ from app.forum import policies, posting, service
 from app.forum.deps import channel_or_404, page_number, post_or_404, thread_or_404
 from app.forum.markdown import quote_markdown
 from app.forum.models import ReactionKind
+from app.forum.presenters import render_posts
 from app.safespace import service as safespace
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
@@ -29,16 +31,16 @@ def needs_guidelines(session, viewer, channel) -> bool:
     return bool(viewer and channel.is_anonymous and not safespace.has_confirmed_guidelines(session, viewer.id))
 
 
-def post_context(session, thread, channel, viewer, posts) -> dict:
-    """What _post.html needs for a list of post rows (reactions in one query)."""
-    return {
-        "thread": thread, "channel": channel, "posts": posts, "policies": policies,
-        "needs_guidelines": needs_guidelines(session, viewer, channel),
-        "reactions": service.reaction_summary(session, [p.id for p in posts], viewer),
-        "reaction_kinds": reaction_labels(),
-        "can_reply": policies.can_reply(viewer, channel, thread.is_locked),
-        "max_depth": get_settings().max_nesting_depth, "thread_url": thread_url(thread),
-    }
+def post_context(request, session, thread, channel, viewer, rows, **options) -> dict:
+    """What _posts.html needs: each post's HTML for this viewer (reactions in one query)."""
+    can_reply = policies.can_reply(viewer, channel, thread.is_locked)
+    posts = render_posts(
+        rows, viewer=viewer, channel=channel, reaction_kinds=reaction_labels(), can_reply=can_reply,
+        reactions=service.reaction_summary(session, [row.id for row in rows], viewer),
+        max_depth=get_settings().max_nesting_depth, csrf=token_for(request) if viewer else "", **options,
+    )
+    return {"thread": thread, "channel": channel, "posts": posts, "can_reply": can_reply,
+            "needs_guidelines": needs_guidelines(session, viewer, channel), "thread_url": thread_url(thread)}
 
 
 def reaction_labels() -> list[tuple[str, str]]:
@@ -113,7 +115,7 @@ def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref
         query = f"?page={page_number(page)}" if page != "1" else ""
         return RedirectResponse(thread_url(thread) + query, status_code=301)
     posts, pager = service.thread_posts(session, thread, page_number(page))
-    context = post_context(session, thread, channel, viewer, posts)
+    context = post_context(request, session, thread, channel, viewer, posts)
     context.update(page=pager, tags=service.tags_for_threads(session, [thread.id]).get(thread.id, []),
                    form={"body": ""}, problems={}, parent=None)
     return render(request, "forum/thread_show.html", context, block="more_posts")
@@ -122,8 +124,9 @@ def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
                 status_code: int = 200):
     parents = service.post_rows(session, [parent.id]) if parent else []
-    context = post_context(session, thread, channel, viewer, parents)
-    context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems)
+    context = post_context(request, session, thread, channel, viewer, parents, without_slot=True)
+    context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems,
+                   inline=wants_fragment(request))
     if problems and wants_fragment(request):
         form_id = f"reply-form-{parent.public_id}" if parent else "reply-form"
         return render(request, "forum/_reply_form.html", context, status_code=status_code,
@@ -159,9 +162,8 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
         flash(request, announcement)
         return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id])
-    context = post_context(session, thread, channel, viewer, posts)
-    context.update(post=posts[0], parent_id=parent_key, form={"body": ""}, problems={}, parent=None,
-                   announcement=announcement)
+    context = post_context(request, session, thread, channel, viewer, posts, focus=True)
+    context.update(parent_id=parent_key, form={"body": ""}, problems={}, parent=None, announcement=announcement)
     return render(request, "forum/reply_created.html", context)
 
 
@@ -217,8 +219,9 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
 
 def _post_fragment(request, session, viewer, post, thread, channel, announcement: str):
     posts = service.post_rows(session, [post.id])
-    context = post_context(session, thread, channel, viewer, posts)
-    context.update(post=posts[0], announcement=announcement)
+    context = post_context(request, session, thread, channel, viewer, posts, focus=True,
+                           without_slot=True)
+    context.update(announcement=announcement)
     return render(request, "forum/post_updated.html", context)
 
 
@@ -246,15 +249,17 @@ def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post
 
 @router.post("/p/{post_id}/react")
 def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str,
-                  kind: FormStr = "", on: FormStr = "1"):
+                  set: FormStr = "", kind: FormStr = "", on: FormStr = "1"):
+    """``set`` is "kind:1" or "kind:0" from the clicked button; kind and on are accepted too."""
     post, thread, channel = post_or_404(session, post_id, viewer)
+    if set:
+        kind, _sep, on = set.partition(":")
     posting.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
     if not wants_fragment(request):
         return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id])
-    context = post_context(session, thread, channel, viewer, posts)
-    context.update(post=posts[0])
-    return render(request, "forum/_post.html", context, block="reactions")
+    context = post_context(request, session, thread, channel, viewer, posts, without_slot=True)
+    return render(request, "forum/_posts.html", context)
 
 
 @router.get("/p/{post_id}/revisions")

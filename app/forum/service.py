@@ -4,8 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
@@ -173,46 +172,61 @@ def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -
     return row.Post, row.Thread, row.Channel
 
 
-def _post_rows_query():
-    parent = aliased(Post)
+def _post_rows_statement():
+    """Post rows with their authors, as a Core select of only the columns pages use (built once)."""
+    post, member, organisation = Post.__table__, Member.__table__, Organisation.__table__
+    parent = post.alias("parent")
     return (
-        select(Post.id, Post.public_id, Post.thread_id, Post.number, Post.depth, Post.author_id, Post.seal,
-               Post.pseudonym, Post.body_html, Post.status, Post.created_at, Post.edited_at, parent.number.label("parent_number"),
-               parent.public_id.label("parent_public_id"),
-               Member.handle.label("author_handle"), Member.display_name.label("author_name"),
-               Organisation.name.label("organisation_name"))
-        .outerjoin(parent, parent.id == Post.parent_id)
-        .outerjoin(Member, Member.id == Post.author_id)
-        .outerjoin(Organisation, Organisation.id == Member.organisation_id)
+        select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
+               post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status, post.c.created_at,
+               post.c.edited_at, parent.c.number.label("parent_number"),
+               parent.c.public_id.label("parent_public_id"), member.c.handle.label("author_handle"),
+               member.c.display_name.label("author_name"), organisation.c.name.label("organisation_name"))
+        .select_from(post.outerjoin(parent, parent.c.id == post.c.parent_id)
+                     .outerjoin(member, member.c.id == post.c.author_id)
+                     .outerjoin(organisation, organisation.c.id == member.c.organisation_id))
+        .order_by(post.c.path)
     )
+
+
+_POST_ROWS = _post_rows_statement()
+_THREAD_PAGE = (_POST_ROWS.where(Post.__table__.c.thread_id == bindparam("thread_id"))
+                .limit(bindparam("limit")).offset(bindparam("offset")))
+_POSTS_BY_ID = _POST_ROWS.where(Post.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def thread_posts(session: Session, thread: Thread, page_number: int) -> tuple[list, Page]:
     """One page of the thread's posts in reply-tree order, with their authors."""
     per_page = get_settings().posts_per_page
     page = page_of(page_number, thread.post_count, per_page)
-    query = (_post_rows_query().where(Post.thread_id == thread.id).order_by(Post.path)
-             .limit(per_page).offset((page.number - 1) * per_page))
-    return session.execute(query).all(), page
+    params = {"thread_id": thread.id, "limit": per_page, "offset": (page.number - 1) * per_page}
+    return session.execute(_THREAD_PAGE, params).all(), page
 
 
 def post_rows(session: Session, post_ids: list[int]) -> list:
-    return session.execute(_post_rows_query().where(Post.id.in_(post_ids)).order_by(Post.path)).all()
+    return session.execute(_POSTS_BY_ID, {"ids": post_ids}).all()
+
+
+_reaction = Reaction.__table__
+_REACTIONS = (
+    select(_reaction.c.post_id, _reaction.c.kind, func.count(),
+           func.sum(case((_reaction.c.member_id == bindparam("viewer_id"), 1), else_=0)))
+    .where(_reaction.c.post_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_reaction.c.post_id, _reaction.c.kind)
+)
 
 
 def reaction_summary(session: Session, post_ids: list[int], viewer: Viewer | None) -> dict[int, dict]:
-    """Per post: count per reaction kind, and which kinds the viewer chose (one query)."""
-    summary: dict[int, dict] = {pid: {"counts": {}, "mine": set()} for pid in post_ids}
+    """Per post that has any: count per reaction kind, and which kinds the viewer chose (one query)."""
+    summary: dict[int, dict] = {}
     if not post_ids:
         return summary
-    viewer_id = viewer.id if viewer else -1
-    mine = func.sum(case((Reaction.member_id == viewer_id, 1), else_=0))
-    query = (select(Reaction.post_id, Reaction.kind, func.count(), mine)
-             .where(Reaction.post_id.in_(post_ids)).group_by(Reaction.post_id, Reaction.kind))
-    for post_id, kind, count, viewer_count in session.execute(query):
-        summary[post_id]["counts"][kind] = count
+    rows = session.execute(_REACTIONS, {"ids": post_ids, "viewer_id": viewer.id if viewer else -1})
+    for post_id, kind, count, viewer_count in rows:
+        entry = summary.setdefault(post_id, {"counts": {}, "mine": set()})
+        entry["counts"][kind] = count
         if viewer_count:
-            summary[post_id]["mine"].add(kind)
+            entry["mine"].add(kind)
     return summary
 
 

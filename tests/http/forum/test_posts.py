@@ -105,7 +105,8 @@ def test_reactions_with_htmx_return_the_counts(client_as, session):
     response = client_as(make_member(session)).form(f"/p/{post.public_id}/react", {"kind": "same_here", "on": "1"},
                                                     htmx=True)
     assert response.status_code == 200 and "<html" not in response.text
-    assert f'id="reactions-{post.public_id}"' in response.text and 'Same here <span class="count">2</span>' in response.text
+    assert f'<article id="post-{post.public_id}"' in response.text and 'Same here <span class="count">2</span>' in response.text
+    assert f'id="reply-slot-{post.public_id}"' not in response.text
 
 
 def test_visitors_see_counts_but_no_buttons(client, client_as, session):

@@ -1,0 +1,219 @@
+"""`forum bench`: the real server under a bounded wrk load on loopback, on SQLite and PostgreSQL.
+
+For each database: a fresh database, the seeded corpus, Uvicorn with two workers, then for each
+target a warm-up and a timed wrk run. Results go to var/bench/latest.json and a printed table.
+"""
+
+import gzip
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from app.bench.seed import BENCH_PASSWORD, BenchCorpus
+from app.core.config import ROOT
+
+RESULTS = ROOT / "var" / "bench"
+
+
+@dataclass
+class Result:
+    database: str
+    target: str
+    url: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    response_bytes: int
+    gzip_bytes: int
+    queries: int | None
+    ratio_to_ceiling: float = 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _forum(env: dict, *args: str, timeout: int = 600) -> str:
+    done = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True, timeout=timeout)
+    return done.stdout
+
+
+def prepare_database(url: str) -> None:
+    """Start from nothing: delete the SQLite file, or recreate the PostgreSQL database."""
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    from sqlalchemy import create_engine, text
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise SystemExit(f"refusing to recreate database {name!r}: use a plain name such as cg_bench")
+    admin = create_engine(urlunsplit(parts._replace(path="/postgres")), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def seed(env: dict, posts: int) -> BenchCorpus:
+    _forum(env, "migrate")
+    out = _forum(env, "seed-bench", "--posts", str(posts), "--threads", str(max(10, posts // 50)),
+                 "--members", "200")
+    thread = re.search(r"100-post thread: (\S+)", out).group(1)
+    channel = re.search(r"channel page:\s+(\S+)", out).group(1)
+    return BenchCorpus(thread_url=thread, thread_public_id=thread.split("/")[2].split("-")[0],
+                       channel_url=channel, member_email="bench0@example.org", posts=posts)
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not start")
+
+
+def sign_in(base: str) -> tuple[str, str]:
+    """Sign the benchmark member in; returns (session cookie, CSRF token)."""
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        page = client.get("/signin").text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+        client.post("/signin", data={"csrf_token": token, "email": "bench0@example.org",
+                                     "password": BENCH_PASSWORD})
+        cookie = client.cookies["cg_session"]
+        page = client.get("/settings/profile").text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+    return cookie, token
+
+
+def _wrk_script(path: Path, *, cookie: str | None, body: str | None) -> Path:
+    lines = []
+    if cookie:
+        lines.append(f'wrk.headers["Cookie"] = "cg_session={cookie}"')
+    if body is not None:
+        lines += ['wrk.method = "POST"', f'wrk.body = "{body}"',
+                  'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"']
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_wrk(url: str, script: Path, duration: int, connections: int) -> tuple[float, float, float, int]:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s", "-s", str(script), url]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=duration + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return rps, _latency(out, "50%"), _latency(out, "99%"), errors
+
+
+def _latency(out: str, label: str) -> float:
+    value, unit = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def measure_response(base: str, path: str, cookie: str | None) -> tuple[int, int, int | None]:
+    headers = {"Cookie": f"cg_session={cookie}"} if cookie else {}
+    response = httpx.get(base + path, headers={**headers, "Accept-Encoding": "identity"}, timeout=10)
+    queries = response.headers.get("x-query-count")
+    return len(response.content), len(gzip.compress(response.content, 6)), int(queries) if queries else None
+
+
+def peak_memory_mb(server: subprocess.Popen) -> float:
+    """The largest peak resident size among the server's worker processes."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"PPid:\t{server.pid}\n" in text:
+            match = re.search(r"VmHWM:\s+(\d+) kB", text)
+            if match:
+                peaks.append(int(match.group(1)) / 1024)
+    return max(peaks, default=0.0)
+
+
+def bench_database(label: str, url: str, *, duration: int, connections: int, posts: int) -> tuple[list, float]:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48),
+           "ANONYMITY_KEY": secrets.token_urlsafe(48), "COUNT_QUERIES": "1", "ENVIRONMENT": "development",
+           "EMAIL_URL": "console://"}
+    prepare_database(url)
+    corpus = seed(env, posts)
+    port = free_port()
+    server = start_server(env, port)
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    try:
+        cookie, token = sign_in(base)
+        reply_thread = httpx.get(base + "/c/bench-skills").text
+        reply_path = re.search(r'href="/t/([a-z2-7]+)-', reply_thread).group(1)
+        targets = [
+            ("ceiling (/healthz)", "/healthz", None, None),
+            ("home", "/", None, None),
+            ("channel page", corpus.channel_url, None, None),
+            ("thread 100 posts, signed out", corpus.thread_url, None, None),
+            ("thread 100 posts, signed in", corpus.thread_url, cookie, None),
+            ("post a reply", f"/t/{reply_path}/reply", cookie,
+             f"csrf_token={token}&body=A+benchmark+reply+with+**some**+Markdown+in+it."),
+        ]
+        with tempfile.TemporaryDirectory() as folder:
+            for name, path, target_cookie, body in targets:
+                script = _wrk_script(Path(folder) / "script.lua", cookie=target_cookie, body=body)
+                run_wrk(base + path, script, duration=2, connections=connections)  # warm-up
+                rps, p50, p99, errors = run_wrk(base + path, script, duration=duration, connections=connections)
+                size, gz, queries = (0, 0, None) if body else measure_response(base, path, target_cookie)
+                results.append(Result(label, name, path, rps, p50, p99, errors, size, gz, queries))
+                print(f"  {label:10s} {name:32s} {rps:8.0f} req/s  p99 {p99:7.1f} ms", flush=True)
+        memory = peak_memory_mb(server)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    ceiling = results[0].requests_per_s
+    for result in results:
+        result.ratio_to_ceiling = round(result.requests_per_s / ceiling, 4) if ceiling else 0.0
+    return results, memory
+
+
+def main(*, postgres_url: str | None, duration: int, connections: int, posts: int) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does this)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    databases = [("sqlite", f"sqlite:///{RESULTS / 'bench.db'}")]
+    if postgres_url:
+        databases.append(("postgresql", postgres_url))
+    report = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
+                          "load": f"wrk -t2 -c{connections} -d{duration}s, loopback"},
+              "posts": posts, "results": [], "peak_worker_memory_mb": {}}
+    for label, url in databases:
+        results, memory = bench_database(label, url, duration=duration, connections=connections, posts=posts)
+        report["results"].extend(asdict(r) for r in results)
+        report["peak_worker_memory_mb"][label] = round(memory, 1)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
+    return report

@@ -1,0 +1,138 @@
+"""A deterministic, fast corpus for benchmarks: bulk inserts of realistic members, threads and posts."""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from app.accounts.models import Member, Organisation
+from app.core.security import hash_password
+from app.core.timeutil import utcnow
+from app.forum.markdown import render_markdown
+from app.forum.models import Channel, ChannelKind, Post, Reaction, Thread, Visibility, new_public_id
+from app.safespace import service as safespace
+
+BENCH_PASSWORD = "benchmark passphrase for loopback only"
+_WORDS = (
+    "partnership council university evaluation procurement skills bootcamp anchor institution data "
+    "sharing agreement outcomes funding pilot community wealth building resilience employers local "
+    "growth inclusive leadership governance trust budget timeline learners apprenticeships transport "
+    "housing health wellbeing business support high street regeneration net zero retrofit "
+    "commissioning volunteers charity board metrics baseline survey interviews cohort completion"
+).split()
+_CHANNELS = (
+    ("bench-pilot-england", "Bench pilot England", ChannelKind.pilot),
+    ("bench-pilot-wales", "Bench pilot Wales", ChannelKind.pilot),
+    ("bench-skills", "Bench good jobs and skills", ChannelKind.theme),
+    ("bench-data", "Bench sharing data", ChannelKind.theme),
+    ("bench-safe-space", "Bench safe space", ChannelKind.safe_space),
+)
+
+
+@dataclass(frozen=True)
+class BenchCorpus:
+    thread_url: str  # a thread with exactly 100 posts
+    thread_public_id: str
+    channel_url: str
+    member_email: str
+    posts: int
+
+
+def _sentence(rng: random.Random) -> str:
+    words = rng.choices(_WORDS, k=rng.randint(8, 16))
+    return " ".join(words).capitalize() + "."
+
+
+def _body(rng: random.Random) -> str:
+    """About 400 characters of Markdown: paragraphs, sometimes a list, some emphasis."""
+    parts = [" ".join(_sentence(rng) for _ in range(rng.randint(2, 3)))]
+    if rng.random() < 0.4:
+        parts.append("\n".join(f"- {_sentence(rng)}" for _ in range(3)))
+    parts.append(f"We found the **{rng.choice(_WORDS)}** work mattered most. " + _sentence(rng))
+    return "\n\n".join(parts)
+
+
+def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed: int = 7) -> BenchCorpus:
+    """Bulk-load the corpus. The first thread gets exactly 100 posts; the rest are spread over the others."""
+    rng = random.Random(seed)
+    bodies = [(body, render_markdown(body).html) for body in (_body(rng) for _ in range(400))]
+    now = utcnow()
+    organisation = Organisation(name="Bench organisation", kind="other")
+    session.add(organisation)
+    session.flush()
+    password_hash = hash_password(BENCH_PASSWORD)
+    session.execute(insert(Member), [
+        {"email": f"bench{i}@example.org", "handle": f"bench{i}", "display_name": f"Bench Member {i}",
+         "password_hash": password_hash, "role": "member", "status": "active", "bio": "",
+         "locale": "", "organisation_id": organisation.id, "created_at": now - timedelta(days=400)}
+        for i in range(members)
+    ])
+    member_ids = list(session.execute(select(Member.id).where(Member.email.like("bench%@example.org"))).scalars())
+    channels = []
+    for position, (slug, name, kind) in enumerate(_CHANNELS, start=100):
+        anonymous = kind == ChannelKind.safe_space
+        channel = Channel(slug=slug, name=name, kind=kind, position=position, is_anonymous=anonymous,
+                          visibility=Visibility.members if anonymous else Visibility.public,
+                          description=f"Benchmark channel: {name}.")
+        session.add(channel)
+        channels.append(channel)
+    session.flush()
+
+    per_thread = [100] + _spread(max(0, posts - 100), max(1, threads - 1), rng)
+    thread_rows, post_rows, reaction_rows = [], [], []
+    post_id = (session.execute(select(Post.id).order_by(Post.id.desc()).limit(1)).scalar() or 0) + 1
+    thread_id = (session.execute(select(Thread.id).order_by(Thread.id.desc()).limit(1)).scalar() or 0) + 1
+    for t, count in enumerate(per_thread):
+        channel = channels[0] if t == 0 else channels[t % len(channels)]
+        started = now - timedelta(hours=len(per_thread) - t)
+        thread_rows.append({
+            "id": thread_id, "public_id": new_public_id(), "channel_id": channel.id,
+            "title": f"Benchmark thread {t}: " + _sentence(rng)[:80], "slug": f"benchmark-thread-{t}",
+            "author_id": None if channel.is_anonymous else rng.choice(member_ids), "is_pinned": False,
+            "is_locked": False, "is_pending": False, "post_count": count, "reply_count": count - 1,
+            "created_at": started, "last_activity_at": started + timedelta(minutes=count),
+        })
+        paths: list[tuple[int, str, int]] = []  # (post id, path, depth)
+        for n in range(1, count + 1):
+            parent = paths[rng.randrange(len(paths))] if paths and rng.random() < 0.3 else None
+            segment = f"{n:06d}"
+            path = f"{parent[1]}.{segment}" if parent else segment
+            depth = parent[2] + 1 if parent else 0
+            author = rng.choice(member_ids)
+            body, body_html = bodies[rng.randrange(len(bodies))]
+            row = {"id": post_id, "public_id": new_public_id(), "thread_id": thread_id, "number": n,
+                   "parent_id": parent[0] if parent else None, "path": path, "depth": depth,
+                   "author_id": author, "seal": None, "sealed_author": None, "pseudonym": None,
+                   "body_md": body, "body_html": body_html, "status": "published",
+                   "created_at": started + timedelta(minutes=n), "edited_at": None}
+            if channel.is_anonymous:
+                row |= {"author_id": None, "seal": safespace.seal(author, thread_id),
+                        "sealed_author": safespace.seal_author(author), "pseudonym": "A",
+                        "created_at": safespace.day_only(started)}
+            post_rows.append(row)
+            for reactor in rng.sample(member_ids, k=min(len(member_ids), rng.choice((0, 0, 1, 2, 3)))):
+                if reactor != author:
+                    reaction_rows.append({"post_id": post_id, "member_id": reactor,
+                                          "kind": rng.choice(("helpful", "same_here")), "created_at": now})
+            paths.append((post_id, path, depth))
+            post_id += 1
+        thread_id += 1
+    for rows, model in ((thread_rows, Thread), (post_rows, Post), (reaction_rows, Reaction)):
+        for start in range(0, len(rows), 5000):
+            session.execute(insert(model), rows[start:start + 5000])
+    session.flush()
+    first = thread_rows[0]
+    return BenchCorpus(thread_url=f"/t/{first['public_id']}-{first['slug']}", thread_public_id=first["public_id"],
+                       channel_url=f"/c/{channels[0].slug}", member_email="bench0@example.org",
+                       posts=len(post_rows))
+
+
+def _spread(total: int, buckets: int, rng: random.Random) -> list[int]:
+    """Split ``total`` posts over ``buckets`` threads, at least one each, unevenly like real forums."""
+    weights = [rng.paretovariate(1.5) for _ in range(buckets)]
+    scale = max(0, total - buckets) / sum(weights)
+    counts = [1 + int(w * scale) for w in weights]
+    counts[0] += total - sum(counts)
+    return [max(1, c) for c in counts]

@@ -1,0 +1,49 @@
+"""Posts rendered for one viewer, each one cached by everything its markup depends on.
+
+A post looks the same to every request that sees it in the same state, so its HTML is rendered
+once per state and kept in a bounded in-process cache. The key holds every input of the template
+(the row, the viewer's flags, reaction counts, the CSRF token of the viewer's forms, the locale), so
+an edit, a deletion, a rename or a new reaction simply misses the cache: nothing needs invalidating,
+several app instances need not agree, and a cold cache costs only time.
+"""
+
+from functools import lru_cache
+
+from markupsafe import Markup
+
+from app.core import i18n
+from app.forum import policies
+
+POST_TEMPLATE = "forum/_post.html"
+
+
+@lru_cache(maxsize=8192)
+def _render(row, flags: tuple, counts: tuple, mine: frozenset, page: tuple) -> Markup:
+    from app.core.templating import templates
+
+    own, visible, can_react, moderator = flags
+    anonymous, max_depth, can_reply, csrf, focus, without_slot, kinds, _locale = page
+    html = templates.get_template(POST_TEMPLATE).render(
+        post=row, own=own, visible=visible, can_react=can_react, moderator=moderator, counts=dict(counts),
+        mine=mine, anonymous=anonymous, max_depth=max_depth, can_reply=can_reply, csrf=csrf, focus=focus,
+        without_slot=without_slot, reaction_kinds=kinds,
+    )
+    return Markup(html)
+
+
+def render_posts(rows, *, viewer, channel, reactions: dict, reaction_kinds: list, max_depth: int,
+                 can_reply: bool, csrf: str, focus: bool = False, without_slot: bool = False) -> list[Markup]:
+    """The HTML of each post for this viewer (per-viewer flags computed here, in one pass)."""
+    moderator = policies.can_moderate(viewer)
+    page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, csrf if viewer else "", focus,
+            without_slot, tuple(reaction_kinds), i18n.current_locale())
+    html = []
+    for row in rows:
+        visible = policies.can_see_post_body(viewer, row)
+        flags = (policies.is_own_post(viewer, row), visible, visible and policies.can_react(viewer, row),
+                 moderator)
+        summary = reactions.get(row.id)
+        counts = tuple(sorted(summary["counts"].items())) if summary else ()
+        mine = frozenset(summary["mine"]) if summary else frozenset()
+        html.append(_render(row, flags, counts, mine, page))
+    return html

@@ -1,0 +1,190 @@
+"""Accessibility: axe (WCAG 2.0-2.2, A and AA) on every page template and after htmx swaps, with zero
+violations allowed; a keyboard-only reply; announcements and focus after htmx swaps.
+
+Every page template must appear in PAGES (template -> who looks, which URL, and something only that
+template draws): a new page template without axe coverage fails test_every_page_template_has_axe_coverage.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Responses htmx swaps into a page; they are checked in place by test_axe_after_htmx_swaps.
+FRAGMENT_TEMPLATES = {"forum/reply_created.html", "forum/post_updated.html"}
+
+# template -> (signed in as, URL ({placeholders} from the Sample), a selector only that template draws)
+PAGES = {
+    "forum/home.html": (None, "/", ".channel-group"),
+    "forum/channel_show.html": (None, "/c/marlholme-bay", "#thread-list"),
+    "forum/thread_show.html": ("member2", "{thread}", "#posts .post"),
+    "forum/thread_new.html": ("member", "/c/marlholme-bay/new?template=lesson", "form[action='/c/marlholme-bay/new']"),
+    "forum/post_reply.html": ("member2", "/p/{opening}/reply?quote=1", "section.answering"),
+    "forum/post_edit.html": ("member", "/p/{edited}/edit", "form.edit-form"),
+    "forum/post_delete.html": ("member", "/p/{edited}/delete", "form[action$='/delete']"),
+    "forum/post_revisions.html": (None, "/p/{edited}/revisions", "pre.revision"),
+    "accounts/signup.html": (None, "/signup", "form[action='/signup']"),
+    "accounts/signin.html": (None, "/signin", "form[action='/signin']"),
+    "accounts/password_forgot.html": (None, "/password/forgot", "form[action='/password/forgot']"),
+    "accounts/password_reset.html": (None, "{reset}", "form[action^='/password/reset/']"),
+    "accounts/member_show.html": (None, "/u/member", "h1 .handle"),
+    "accounts/profile_edit.html": ("member", "/settings/profile", "form[action='/settings/profile']"),
+    "accounts/members_pending.html": ("admin", "/admin/members", "h1:text('Accounts waiting for approval')"),
+    "notifications/notifications_show.html": ("member", "/notifications", ".notification"),
+    "moderation/queue_show.html": ("moderator", "/mod/queue", ".queue-item"),
+    "moderation/log_show.html": ("moderator", "/mod/log", "table.table td"),
+    "moderation/post_action.html": ("moderator", "/mod/posts/{reply}/sanction", "form[action$='/sanction']"),
+    "errors/error.html": (None, "/no/such/page", "h1:text('Page not found')"),
+}
+
+# More states of the same templates that draw different things: signed in or not, the safe space,
+# a moderator's view of hidden posts, and pages showing an error summary.
+MORE_STATES = {
+    "home, signed in": ("member", "/", ".channel-group"),
+    "safe space channel": ("member", "/c/safe-space", "section.promise"),
+    "safe space, new thread": ("new", "/c/safe-space/new", "#field-guidelines"),
+    "thread, signed out": (None, "{thread}", "#posts .post"),
+    "thread, as moderator": ("moderator", "{thread}", ".post .notice"),
+    "thread, as its author": ("member", "{thread}", "a[href$='/edit']"),
+    "hide a post": ("moderator", "/mod/posts/{reply}/hide", "form[action$='/hide']"),
+    "expired reset link": (None, "/password/reset/not-a-token", "a[href='/password/forgot']"),
+}
+
+
+def page_templates() -> set[str]:
+    """Every template that renders a whole page: not includes (_*.html), base.html or htmx fragments."""
+    found = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
+    return {t for t in found if not Path(t).name.startswith("_") and t != "base.html"} - FRAGMENT_TEMPLATES
+
+
+def test_every_page_template_has_axe_coverage():
+    assert set(PAGES) == page_templates(), (
+        "PAGES must map every page template to a URL that axe checks; "
+        f"missing: {sorted(page_templates() - set(PAGES))}, stale: {sorted(set(PAGES) - page_templates())}"
+    )
+
+
+def _visit(open_page, sample, who, url, marker):
+    page = open_page(who)
+    response = page.goto(url.format(**vars(sample)))
+    assert response is not None and response.status < 500
+    expect(page.locator(marker).first).to_be_attached()
+    return page
+
+
+@pytest.mark.parametrize("template", sorted(PAGES))
+def test_axe_on_every_page_template(open_page, sample, axe_check, template):
+    who, url, marker = PAGES[template]
+    page = _visit(open_page, sample, who, url, marker)
+    axe_check(page, template)
+
+
+@pytest.mark.parametrize("state", sorted(MORE_STATES))
+def test_axe_on_more_page_states(open_page, sample, axe_check, state):
+    page = _visit(open_page, sample, *MORE_STATES[state])
+    axe_check(page, state)
+
+
+def test_axe_on_error_summaries(open_page, axe_check):
+    page = open_page()
+    page.goto("/signin")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    axe_check(page, "sign-in errors")
+
+    page = open_page("member")
+    page.goto("/c/marlholme-bay/new")
+    page.get_by_role("button", name="Start thread").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    axe_check(page, "new thread errors")
+    summary.get_by_role("link").first.click()  # each problem links to its field
+    expect(page.get_by_label("Title")).to_be_focused()
+
+
+def test_axe_after_htmx_swaps(open_page, forum, axe_check):
+    author = open_page("member")
+    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Swaps"), "A first post.")
+    first = forum.first_post_id(author.context, thread)
+    own = forum.reply(author.context, thread, "My own reply, to edit.")
+    page = open_page("member2")
+    page.goto(thread)
+    page.evaluate("window.__noReload = true")
+
+    page.get_by_role("link", name="Quote post 1").click()
+    field = page.get_by_label("Your reply to post 1")
+    expect(field).to_be_focused()
+    expect(field).to_have_value(re.compile(r"^> "))
+    axe_check(page, "reply form opened in place")
+
+    field.fill("")
+    page.locator(f"#reply-form-{first}").get_by_role("button", name="Post reply").click()
+    summary = page.locator(f"#reply-form-{first} .error-summary")
+    expect(summary).to_be_focused()
+    axe_check(page, "reply form with an error, in place")
+
+    page.get_by_label("Your reply to post 1").fill("Agreed, and thanks for the detail.")
+    page.locator(f"#reply-form-{first}").get_by_role("button", name="Post reply").click()
+    expect(page.locator(f"#reply-slot-{first} article.post")).to_be_focused()
+    axe_check(page, "reply posted in place")
+
+    page.get_by_label("Your reply", exact=True).fill("")
+    page.locator("#reply-form").get_by_role("button", name="Post reply").click()
+    expect(page.locator("#reply-form .error-summary")).to_be_focused()
+    axe_check(page, "thread reply form with an error")
+
+    page.get_by_label("Your reply", exact=True).fill("One more thought at the end.")
+    page.locator("#reply-form").get_by_role("button", name="Post reply").click()
+    expect(page.locator("article.post", has_text="One more thought")).to_be_focused()
+    axe_check(page, "reply appended")
+
+    page.locator(f"#post-{own}").get_by_role("button", name=re.compile("^Helpful")).click()
+    expect(page.locator(f"#post-{own}").get_by_role("button", name="Helpful 1")).to_be_visible()
+    axe_check(page, "after a reaction")
+    assert page.evaluate("window.__noReload === true")
+
+    mine = open_page("member")
+    mine.goto(thread)
+    mine.locator(f"#post-{own}").get_by_role("link", name="Edit post 2").click()
+    expect(mine.get_by_label("Post 2", exact=True)).to_be_focused()
+    axe_check(mine, "edit form opened in place")
+    mine.get_by_label("Post 2", exact=True).fill("")
+    mine.get_by_role("button", name="Save changes").click()
+    expect(mine.locator(f"#edit-post-{own} .error-summary")).to_be_focused()
+    axe_check(mine, "edit form with an error, in place")
+    mine.get_by_label("Post 2", exact=True).fill("My own reply, edited.")
+    mine.get_by_role("button", name="Save changes").click()
+    expect(mine.locator(f"#post-{own}")).to_be_focused()
+    expect(mine.locator("#live-region")).to_have_text("Your post has been updated.")
+    axe_check(mine, "post updated in place")
+
+
+def test_keyboard_only_reply(open_page, forum, js):
+    author = open_page("member")
+    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Keyboard"), "Tab to reply.")
+    page = open_page("member2", js=js)
+    page.goto(thread)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+
+    field = page.get_by_label("Your reply", exact=True)
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "field-body":
+            break
+    expect(field).to_be_focused()
+    text = forum.unique("Typed with the keyboard alone")
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+    expect(page.locator("#reply-form").get_by_role("button", name="Post reply")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    reply = page.locator("article.post", has_text=text)
+    expect(reply).to_be_visible()
+    if js:
+        expect(reply).to_be_focused()
+        expect(page.locator("#live-region")).to_have_text("Your reply has been posted.")
+    else:
+        expect(page.locator(".flash")).to_have_text("Your reply has been posted.")

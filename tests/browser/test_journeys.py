@@ -1,0 +1,325 @@
+"""What members do, end to end in a browser; each journey with JavaScript enabled (htmx) and disabled.
+
+With JavaScript the inline actions must be done by htmx (a marker set on ``window`` survives: no
+full page load) and focus must land on the result. Without it, the same actions work as plain
+links and forms (POST, then a 303 redirect and a flash message).
+"""
+
+import re
+from contextlib import contextmanager
+
+from playwright.sync_api import expect
+
+PILOT = "marlholme-bay"
+LESSON_ANSWERS = {
+    "What we tried": "A pop-up careers fair in the harbour car park, run with two local employers.",
+    "What happened": "Forty people came; most had heard about it from the library, not from social media.",
+    "What we learned": "Partners' own front desks reach more people than our channels do.",
+    "What we would do differently": "Brief library and job-centre staff a fortnight ahead.",
+}
+
+
+def mark_window(page) -> None:
+    """Set a marker on window: it survives htmx swaps, not a full page load."""
+    page.evaluate("window.__noReload = true")
+
+
+def assert_no_reload(page) -> None:
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded: htmx did not do the work"
+
+
+@contextmanager
+def htmx_or_plain(page, js: bool):
+    """With JavaScript, expect the action to go through htmx (an HX-Request) rather than a page load."""
+    if not js:
+        yield
+        return
+    mark_window(page)
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+        yield
+    assert_no_reload(page)
+
+
+def fill_lesson(text: str) -> str:
+    for heading, answer in LESSON_ANSWERS.items():
+        text = text.replace(f"## {heading}\n", f"## {heading}\n\n{answer}\n", 1)
+    return text
+
+
+def flash(page):
+    return page.locator(".flash")
+
+
+def test_sign_up_and_sign_in(open_page, forum, js):
+    page = open_page(js=js)
+    handle = forum.unique("jo").replace("-", "_")
+    name = "Jo Journey"
+    page.goto("/")
+    page.locator(".intro").get_by_role("link", name="Create an account").click()
+    expect(page).to_have_url(re.compile(r"/signup$"))
+    page.get_by_label("Email address").fill(f"{handle}@example.org")
+    page.get_by_label("Handle").fill(handle)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Organisation (optional)").fill("Marlholme Bay Borough Council")
+    page.get_by_label("Kind of organisation").select_option("local_authority")
+    page.get_by_label("Marlholme Bay Partnership").check()
+    page.get_by_label("Password", exact=True).fill("violet ferry lantern orchard 7")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(re.compile(rf"/u/{handle}$"))
+    expect(flash(page)).to_have_text(f"Welcome to Common Ground, {name}.")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    expect(page.get_by_role("link", name="Marlholme Bay Partnership")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(flash(page)).to_have_text("You are signed out.")
+    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
+
+    # A members-only page sends a visitor to sign in, and back afterwards.
+    page.goto("/c/safe-space/new")
+    expect(page).to_have_url(re.compile(r"/signin\?next=/c/safe-space/new$"))
+    page.get_by_label("Email address").fill(f"{handle}@example.org")
+    page.get_by_label("Password", exact=True).fill("not my password at all")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_be_focused()
+
+    page.get_by_label("Password", exact=True).fill("violet ferry lantern orchard 7")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/c/safe-space/new$"))
+    expect(flash(page)).to_have_text("You are signed in.")
+    expect(page.get_by_role("navigation", name="Account").get_by_role("link", name=name)).to_be_visible()
+
+
+def test_browse_to_a_pilot_channel(open_page, js):
+    page = open_page(js=js)
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Pilot partnerships")).to_be_visible()
+    page.locator(f'a.channel-name[href="/c/{PILOT}"]').click()
+
+    expect(page).to_have_url(re.compile(rf"/c/{PILOT}$"))
+    channel_name = page.get_by_role("heading", level=1).inner_text()
+    assert channel_name == "Marlholme Bay Partnership"
+    first = page.locator(".thread-title a").first
+    title = first.inner_text()
+    first.click()
+
+    expect(page).to_have_url(re.compile(r"/t/[a-z0-9]+-[a-z0-9-]+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator("article.post").first).to_be_visible()
+    expect(page.get_by_role("link", name="Sign in to reply")).to_be_visible()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name=channel_name).click()
+    expect(page).to_have_url(re.compile(rf"/c/{PILOT}$"))
+
+
+def test_start_a_thread_with_the_lesson_template(open_page, forum, js):
+    page = open_page("member", js=js)
+    title = forum.unique("Pop-up careers fair")
+    page.goto(f"/c/{PILOT}")
+    page.get_by_role("link", name="Start a thread").click()
+    expect(page).to_have_url(re.compile(rf"/c/{PILOT}/new$"))
+    page.get_by_role("link", name="Use the lesson template").click()
+
+    expect(page).to_have_url(re.compile(r"\?template=lesson$"))
+    body = page.get_by_label("Your post")
+    expect(body).to_have_value(re.compile(r"^## What we tried\n"))
+    body.fill(fill_lesson(body.input_value()))
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Tags (optional)").fill("careers, outreach")
+    page.get_by_role("button", name="Start thread").click()
+
+    expect(page).to_have_url(re.compile(r"/t/[a-z0-9]+-pop-up-careers-fair"))
+    expect(flash(page)).to_have_text("Your thread has been started.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    opening = page.locator("article.post").first
+    for heading, answer in LESSON_ANSWERS.items():
+        expect(opening.locator(".post-body").get_by_role("heading", name=heading)).to_be_visible()
+        expect(opening).to_contain_text(answer)
+    expect(page.locator(".tag", has_text="outreach")).to_be_visible()
+
+
+def test_reply_to_the_thread_and_to_a_post(open_page, forum, js):
+    author = open_page("member")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Harbour jobs"), "Who is recruiting locally?")
+    first_id = forum.first_post_id(author.context, thread)
+    page = open_page("member2", js=js)
+    page.goto(thread)
+
+    answer = forum.unique("The boatyard is hiring two apprentices")
+    page.get_by_label("Your reply", exact=True).fill(answer)
+    with htmx_or_plain(page, js):
+        page.get_by_role("button", name="Post reply").click()
+    reply = page.locator("article.post", has_text=answer)
+    expect(reply).to_be_visible()
+    if js:
+        expect(reply).to_be_focused()
+        expect(page.locator("#live-region")).to_have_text("Your reply has been posted.")
+        expect(page.get_by_label("Your reply", exact=True)).to_have_value("")
+    else:
+        expect(page).to_have_url(re.compile(r"/t/.+#post-[a-z0-9]+$"))
+        expect(flash(page)).to_have_text("Your reply has been posted.")
+
+    # Reply to the opening post: in place with htmx, on the reply page without.
+    page.evaluate("document.getElementById('live-region').textContent = ''")
+    with htmx_or_plain(page, js):
+        page.get_by_role("link", name="Reply to post 1").click()
+    field = page.get_by_label("Your reply to post 1")
+    if js:
+        expect(field).to_be_focused()
+    else:
+        expect(page).to_have_url(re.compile(rf"/p/{first_id}/reply$"))
+        expect(page.get_by_role("region", name="The post you are answering")).to_contain_text("Who is recruiting")
+    nested = forum.unique("Also the ferry company")
+    field.fill(nested)
+    with htmx_or_plain(page, js):
+        page.locator(f"#reply-form-{first_id}").get_by_role("button", name="Post reply").click()
+    child = page.locator("article.post", has_text=nested)
+    expect(child).to_be_visible()
+    expect(child).to_have_class(re.compile(r"\bdepth-1\b"))
+    if js:
+        expect(page.locator(f"#reply-slot-{first_id} article.post")).to_contain_text(nested)
+        expect(child).to_be_focused()
+        expect(page.locator("#live-region")).to_have_text("Your reply has been posted.")
+    else:
+        expect(flash(page)).to_have_text("Your reply has been posted.")
+    expect(page.locator("article.post")).to_have_count(3)
+
+
+def test_edit_and_delete_own_post(open_page, forum, js):
+    page = open_page("new", js=js)
+    thread = forum.start_thread(page.context, PILOT, forum.unique("Edit me"), "An opening post.")
+    post_id = forum.reply(page.context, thread, "First draft of my reply.")
+    page.goto(f"/p/{post_id}")
+    post = page.locator(f"#post-{post_id}")
+    expect(post).to_contain_text("First draft")
+
+    with htmx_or_plain(page, js):
+        post.get_by_role("link", name="Edit post 2").click()
+    field = page.get_by_label("Post 2", exact=True)
+    if js:
+        expect(page.locator(f"#edit-post-{post_id}")).to_be_visible()
+        expect(field).to_be_focused()
+    else:
+        expect(page).to_have_url(re.compile(rf"/p/{post_id}/edit$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text("Edit post 2")
+    field.fill("Second draft, with **more** detail.")
+    with htmx_or_plain(page, js):
+        page.get_by_role("button", name="Save changes").click()
+    expect(post).to_contain_text("Second draft, with more detail.")
+    if js:
+        expect(post).to_be_focused()
+        expect(page.locator("#live-region")).to_have_text("Your post has been updated.")
+    else:
+        expect(flash(page)).to_have_text("Your post has been updated.")
+
+    post.get_by_role("link", name="edited").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("History of post 2")
+    expect(page.locator("pre.revision").last).to_have_text("First draft of my reply.")
+    page.get_by_role("link", name="Back to the post").click()
+
+    post.get_by_role("link", name="Delete post 2").click()
+    expect(page).to_have_url(re.compile(rf"/p/{post_id}/delete$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete post 2?")
+    page.get_by_role("button", name="Delete post").click()
+    expect(flash(page)).to_have_text("Your post has been deleted.")
+    expect(post).to_contain_text("This post was deleted by its author.")
+    expect(post).not_to_contain_text("Second draft")
+
+
+def test_react_to_a_post(open_page, forum, js):
+    author = open_page("member")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Reactions"), "We pooled our budgets.")
+    page = open_page("member2", js=js)
+    page.goto(thread)
+    helpful = page.locator("article.post").first.get_by_role("button", name=re.compile(r"^Helpful"))
+    expect(helpful).to_have_attribute("aria-pressed", "false")
+    expect(helpful).to_have_accessible_name("Helpful 0")
+
+    with htmx_or_plain(page, js):
+        helpful.click()
+    expect(helpful).to_have_attribute("aria-pressed", "true")
+    expect(helpful).to_have_accessible_name("Helpful 1")
+    if js:
+        expect(helpful).to_be_focused()  # the swapped-in button keeps the keyboard user's place
+
+    with htmx_or_plain(page, js):
+        helpful.click()
+    expect(helpful).to_have_attribute("aria-pressed", "false")
+    expect(helpful).to_have_accessible_name("Helpful 0")
+
+
+def test_post_in_the_safe_space(open_page, forum, js):
+    page = open_page("new", js=js)  # a new account: its safe-space posts wait for a moderator
+    member = page.member
+    title = forum.unique("Our data sharing pilot stalled")
+    page.goto("/c/safe-space")
+    expect(page.get_by_role("heading", name="Who can see who wrote what here")).to_be_visible()
+    page.get_by_role("link", name="Start a thread").click()
+
+    body = page.get_by_label("Your post")
+    expect(body).to_have_value(re.compile(r"^## What we tried\n"))  # suggested here
+    body.fill(fill_lesson(body.input_value()))
+    page.get_by_label("Title").fill(title)
+    page.get_by_role("button", name="Start thread").click()  # without confirming the guidelines
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(page.get_by_label("Title")).to_have_value(title)  # nothing typed is lost
+
+    page.get_by_label("I have read the safe space guidelines").check()
+    page.get_by_role("button", name="Start thread").click()
+    expect(page).to_have_url(re.compile(r"/t/[a-z0-9]+-our-data-sharing-pilot-stalled"))
+    thread = page.url.removeprefix(forum.server.url)
+    expect(flash(page)).to_contain_text("waiting for a moderator's approval")
+    opening = page.locator("article.post").first
+    expect(opening.locator(".post-author")).to_have_text(re.compile(r"^\s*Participant A\b"))
+    expect(opening.locator(".post-author")).to_contain_text("you")
+    expect(opening).to_contain_text("Waiting for a moderator's approval")
+    for secret in (member.name, member.handle):
+        expect(opening).not_to_contain_text(secret)
+
+    moderator = open_page("moderator", js=js)
+    moderator.goto("/mod/queue")
+    item = moderator.locator(".queue-item", has_text=title)
+    expect(item).to_contain_text("Participant A")
+    item.get_by_role("button", name=re.compile(r"^Approve")).click()
+    expect(flash(moderator)).to_have_text("The post is approved and published.")
+    expect(moderator.locator(".queue-item", has_text=title)).to_have_count(0)
+
+    reader = open_page("member2", js=js)
+    reader.goto(thread)
+    expect(reader.get_by_role("heading", level=1)).to_have_text(title)
+    expect(reader.locator("article.post").first.locator(".post-author")).to_contain_text("Participant A")
+    html = reader.content()
+    assert member.name not in html and member.handle not in html
+
+
+def test_moderator_hides_a_post(open_page, forum, js):
+    author = open_page("new")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Moderation"), "A fair question.")
+    post_id = forum.reply(author.context, thread, "Something that breaks the house rules.")
+    page = open_page("moderator", js=js)
+    page.goto(thread)
+    post = page.locator(f"#post-{post_id}")
+    post.get_by_role("link", name="Hide post 2").click()
+
+    expect(page).to_have_url(re.compile(rf"/mod/posts/{post_id}/hide$"))
+    expect(page.locator("blockquote.quoted-post")).to_contain_text("breaks the house rules")
+    page.get_by_role("button", name="Hide post 2").click()  # no reason yet
+    expect(page.locator(".error-summary")).to_be_focused()
+    reason = forum.unique("Personal remarks about a named officer")
+    page.get_by_label("Reason").fill(reason)
+    page.get_by_role("button", name="Hide post 2").click()
+
+    expect(flash(page)).to_have_text("The post is hidden. The moderation log records why.")
+    expect(post).to_contain_text("Hidden by a moderator: only moderators can see it.")
+    expect(post.get_by_role("link", name="Restore post 2")).to_be_visible()
+    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Moderation log").click()
+    expect(page.get_by_role("row", name=re.compile(re.escape(reason)))).to_contain_text("Hid")
+
+    author.goto(thread)
+    expect(author.locator(f"#post-{post_id}")).to_have_text(re.compile("This post was hidden by a moderator."))
+    expect(author.locator(f"#post-{post_id}")).not_to_contain_text("house rules")
+    author.goto("/notifications")
+    expect(author.locator(".notification").first).to_contain_text(reason)
