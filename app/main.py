@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
 from app.accounts.routes import router as accounts_router
-from app.core.browser import BrowserStateMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
+from app.core.browser import BrowserStateMiddleware
+from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
 from app.core.config import get_settings
 from app.core.csrf import require_csrf
 from app.core.db import get_database
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
                   dependencies=[Depends(require_csrf)])
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.add_middleware(BrowserStateMiddleware, settings=settings)
+    app.add_middleware(NulByteMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.count_queries:
         app.add_middleware(QueryCountMiddleware)

@@ -39,7 +39,7 @@ def _profile_form(display_name: str, bio: str, organisation_name: str, organisat
     return ProfileInput(
         display_name=display_name, bio=bio, organisation_name=organisation_name,
         organisation_kind=organisation_kind,
-        pilot_ids=tuple(int(p) for p in pilot_ids if p.isdigit()),
+        pilot_ids=tuple(int(p) for p in pilot_ids if p.isascii() and p.isdigit() and len(p) < 10),
     )
 
 

@@ -148,8 +148,16 @@ def create_member(
 
 
 def set_pilots(session: Session, member: Member, pilot_ids: tuple[int, ...]) -> None:
+    """Affiliate the member with these pilots; ids that are not pilot channels are ignored."""
+    from app.forum.models import Channel, ChannelKind
+
     session.execute(delete(PilotAffiliation).where(PilotAffiliation.member_id == member.id))
-    for channel_id in dict.fromkeys(pilot_ids):
+    if not pilot_ids:
+        return
+    valid = session.execute(
+        select(Channel.id).where(Channel.id.in_(set(pilot_ids)), Channel.kind == ChannelKind.pilot)
+    ).scalars()
+    for channel_id in valid:
         session.add(PilotAffiliation(member_id=member.id, channel_id=channel_id))
     session.flush()
 

@@ -11,7 +11,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import i18n
 from app.core.config import Settings
-from app.core.db import query_counter
 from app.core.security import new_token, serializer, unsign
 
 SESSION_COOKIE = "cg_session"
@@ -112,61 +111,3 @@ def take_flashes(request: Request) -> list[dict]:
     """Messages to show on this page: ones carried over plus ones queued now."""
     request.state.flash_shown = True
     return [*request.state.flash_in, *request.state.flash_out]
-
-
-class SecurityHeadersMiddleware:
-    """A strict CSP and the usual hardening headers on every response."""
-
-    CSP = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    )
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.headers = [
-            (b"content-security-policy", self.CSP.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY"),
-            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-        ]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *self.headers]
-                # Pages are per viewer (and the safe space must never sit in a shared cache);
-                # static files set their own long-lived Cache-Control.
-                if not any(name == b"cache-control" for name, _ in headers):
-                    headers.append((b"cache-control", b"private, no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class QueryCountMiddleware:
-    """Adds X-Query-Count (SQL statements run for the request); on only when COUNT_QUERIES is set."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        counter = [0]
-        query_counter.set(counter)
-
-        async def send_with_count(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-query-count", str(counter[0]).encode())]
-            await send(message)
-
-        await self.app(scope, receive, send_with_count)

@@ -30,4 +30,4 @@ def post_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tupl
 
 def page_number(value: str) -> int:
     """A page number from the query string; anything odd means page 1."""
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else 1

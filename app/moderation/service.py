@@ -104,7 +104,7 @@ def sanction_author(session: Session, *, post: Post, moderator, kind: str, scope
         problems.add("scope", _("Choose where the suspension applies."))
     expires_at = None
     if kind == SanctionKind.suspension:
-        if not days.isdigit() or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
+        if not (days.isascii() and days.isdigit() and len(days) < 5) or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
             problems.add("days", _("Enter a number of days from 1 to %(max)s.", max=MAX_SUSPENSION_DAYS))
         else:
             expires_at = utcnow() + timedelta(days=int(days))

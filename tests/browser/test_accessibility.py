@@ -1,8 +1,9 @@
-"""Accessibility: axe (WCAG 2.0-2.2, A and AA) on every page template and after htmx swaps, with zero
-violations allowed; a keyboard-only reply; announcements and focus after htmx swaps.
+"""Accessibility: axe (WCAG 2.0-2.2, A and AA) on every page template and after htmx swaps, with
+zero violations allowed; a keyboard-only reply; announcements and focus after htmx swaps.
 
-Every page template must appear in PAGES (template -> who looks, which URL, and something only that
-template draws): a new page template without axe coverage fails test_every_page_template_has_axe_coverage.
+Every page template must appear in PAGES (template -> who looks, which URL, and something only
+that template draws): a new page template without an entry fails
+test_every_page_template_has_axe_coverage.
 """
 
 import re
@@ -15,12 +16,12 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Responses htmx swaps into a page; they are checked in place by test_axe_after_htmx_swaps.
 FRAGMENT_TEMPLATES = {"forum/reply_created.html", "forum/post_updated.html"}
 
-# template -> (signed in as, URL ({placeholders} from the Sample), a selector only that template draws)
+# template -> (signed in as, URL ({placeholders} from the Sample), what only that template draws)
 PAGES = {
     "forum/home.html": (None, "/", ".channel-group"),
     "forum/channel_show.html": (None, "/c/marlholme-bay", "#thread-list"),
     "forum/thread_show.html": ("member2", "{thread}", "#posts .post"),
-    "forum/thread_new.html": ("member", "/c/marlholme-bay/new?template=lesson", "form[action='/c/marlholme-bay/new']"),
+    "forum/thread_new.html": ("member", "/c/marlholme-bay/new?template=lesson", "form[action$='/new']"),
     "forum/post_reply.html": ("member2", "/p/{opening}/reply?quote=1", "section.answering"),
     "forum/post_edit.html": ("member", "/p/{edited}/edit", "form.edit-form"),
     "forum/post_delete.html": ("member", "/p/{edited}/delete", "form[action$='/delete']"),
@@ -30,12 +31,12 @@ PAGES = {
     "accounts/password_forgot.html": (None, "/password/forgot", "form[action='/password/forgot']"),
     "accounts/password_reset.html": (None, "{reset}", "form[action^='/password/reset/']"),
     "accounts/member_show.html": (None, "/u/member", "h1 .handle"),
-    "accounts/profile_edit.html": ("member", "/settings/profile", "form[action='/settings/profile']"),
-    "accounts/members_pending.html": ("admin", "/admin/members", "h1:text('Accounts waiting for approval')"),
+    "accounts/profile_edit.html": ("member", "/settings/profile", "form[action$='/profile']"),
+    "accounts/members_pending.html": ("admin", "/admin/members", "h1:text('Accounts waiting')"),
     "notifications/notifications_show.html": ("member", "/notifications", ".notification"),
     "moderation/queue_show.html": ("moderator", "/mod/queue", ".queue-item"),
     "moderation/log_show.html": ("moderator", "/mod/log", "table.table td"),
-    "moderation/post_action.html": ("moderator", "/mod/posts/{reply}/sanction", "form[action$='/sanction']"),
+    "moderation/post_action.html": ("moderator", "/mod/posts/{reply}/sanction", "#kind-warning"),
     "errors/error.html": (None, "/no/such/page", "h1:text('Page not found')"),
 }
 
@@ -54,15 +55,17 @@ MORE_STATES = {
 
 
 def page_templates() -> set[str]:
-    """Every template that renders a whole page: not includes (_*.html), base.html or htmx fragments."""
+    """Templates of whole pages: not includes (_*.html), base.html or htmx fragments."""
     found = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
-    return {t for t in found if not Path(t).name.startswith("_") and t != "base.html"} - FRAGMENT_TEMPLATES
+    pages = {t for t in found if not Path(t).name.startswith("_") and t != "base.html"}
+    return pages - FRAGMENT_TEMPLATES
 
 
 def test_every_page_template_has_axe_coverage():
     assert set(PAGES) == page_templates(), (
         "PAGES must map every page template to a URL that axe checks; "
-        f"missing: {sorted(page_templates() - set(PAGES))}, stale: {sorted(set(PAGES) - page_templates())}"
+        f"missing: {sorted(page_templates() - set(PAGES))}, "
+        f"stale: {sorted(set(PAGES) - page_templates())}"
     )
 
 
@@ -106,20 +109,23 @@ def test_axe_on_error_summaries(open_page, axe_check):
 
 def test_axe_after_htmx_swaps(open_page, forum, axe_check):
     author = open_page("member")
-    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Swaps"), "A first post.")
+    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Swaps"), "A post.")
     first = forum.first_post_id(author.context, thread)
     own = forum.reply(author.context, thread, "My own reply, to edit.")
     page = open_page("member2")
     page.goto(thread)
     page.evaluate("window.__noReload = true")
 
-    page.get_by_role("link", name="Quote post 1").click()
+    page.get_by_role("link", name="Reply to post 1").click()
     field = page.get_by_label("Your reply to post 1")
     expect(field).to_be_focused()
-    expect(field).to_have_value(re.compile(r"^> "))
     axe_check(page, "reply form opened in place")
-
+    page.get_by_role("link", name="Quote post 1 in your reply").click()
+    expect(field).to_have_value(re.compile(r"^> "))
+    expect(field).to_be_focused()
+    axe_check(page, "quoting in place")
     field.fill("")
+
     page.locator(f"#reply-form-{first}").get_by_role("button", name="Post reply").click()
     summary = page.locator(f"#reply-form-{first} .error-summary")
     expect(summary).to_be_focused()
@@ -163,7 +169,7 @@ def test_axe_after_htmx_swaps(open_page, forum, axe_check):
 
 def test_keyboard_only_reply(open_page, forum, js):
     author = open_page("member")
-    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Keyboard"), "Tab to reply.")
+    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Keys"), "Tab here.")
     page = open_page("member2", js=js)
     page.goto(thread)
     page.keyboard.press("Tab")

@@ -1,4 +1,4 @@
-"""What members do, end to end in a browser; each journey with JavaScript enabled (htmx) and disabled.
+"""What members do, end to end in a browser: each journey with JavaScript on (htmx) and off.
 
 With JavaScript the inline actions must be done by htmx (a marker set on ``window`` survives: no
 full page load) and focus must land on the result. Without it, the same actions work as plain
@@ -10,27 +10,20 @@ from contextlib import contextmanager
 
 from playwright.sync_api import expect
 
+from tests.browser.driver import PASSWORD, assert_no_reload, mark_window
+
 PILOT = "marlholme-bay"
 LESSON_ANSWERS = {
     "What we tried": "A pop-up careers fair in the harbour car park, run with two local employers.",
-    "What happened": "Forty people came; most had heard about it from the library, not from social media.",
+    "What happened": "Forty people came; most had heard about it at the library, not online.",
     "What we learned": "Partners' own front desks reach more people than our channels do.",
     "What we would do differently": "Brief library and job-centre staff a fortnight ahead.",
 }
 
 
-def mark_window(page) -> None:
-    """Set a marker on window: it survives htmx swaps, not a full page load."""
-    page.evaluate("window.__noReload = true")
-
-
-def assert_no_reload(page) -> None:
-    assert page.evaluate("window.__noReload === true"), "the page was reloaded: htmx did not do the work"
-
-
 @contextmanager
 def htmx_or_plain(page, js: bool):
-    """With JavaScript, expect the action to go through htmx (an HX-Request) rather than a page load."""
+    """With JavaScript, the action must go through htmx (an HX-Request), not a page load."""
     if not js:
         yield
         return
@@ -63,7 +56,7 @@ def test_sign_up_and_sign_in(open_page, forum, js):
     page.get_by_label("Organisation (optional)").fill("Marlholme Bay Borough Council")
     page.get_by_label("Kind of organisation").select_option("local_authority")
     page.get_by_label("Marlholme Bay Partnership").check()
-    page.get_by_label("Password", exact=True).fill("violet ferry lantern orchard 7")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
     expect(page).to_have_url(re.compile(rf"/u/{handle}$"))
@@ -85,11 +78,12 @@ def test_sign_up_and_sign_in(open_page, forum, js):
     expect(summary).to_contain_text("There is a problem")
     expect(summary).to_be_focused()
 
-    page.get_by_label("Password", exact=True).fill("violet ferry lantern orchard 7")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/c/safe-space/new$"))
     expect(flash(page)).to_have_text("You are signed in.")
-    expect(page.get_by_role("navigation", name="Account").get_by_role("link", name=name)).to_be_visible()
+    account = page.get_by_role("navigation", name="Account")
+    expect(account.get_by_role("link", name=name)).to_be_visible()
 
 
 def test_browse_to_a_pilot_channel(open_page, js):
@@ -141,7 +135,8 @@ def test_start_a_thread_with_the_lesson_template(open_page, forum, js):
 
 def test_reply_to_the_thread_and_to_a_post(open_page, forum, js):
     author = open_page("member")
-    thread = forum.start_thread(author.context, PILOT, forum.unique("Harbour jobs"), "Who is recruiting locally?")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Harbour jobs"),
+                                "Who is recruiting locally?")
     first_id = forum.first_post_id(author.context, thread)
     page = open_page("member2", js=js)
     page.goto(thread)
@@ -169,7 +164,8 @@ def test_reply_to_the_thread_and_to_a_post(open_page, forum, js):
         expect(field).to_be_focused()
     else:
         expect(page).to_have_url(re.compile(rf"/p/{first_id}/reply$"))
-        expect(page.get_by_role("region", name="The post you are answering")).to_contain_text("Who is recruiting")
+        answering = page.get_by_role("region", name="The post you are answering")
+        expect(answering).to_contain_text("Who is recruiting")
     nested = forum.unique("Also the ferry company")
     field.fill(nested)
     with htmx_or_plain(page, js):
@@ -229,7 +225,7 @@ def test_edit_and_delete_own_post(open_page, forum, js):
 
 def test_react_to_a_post(open_page, forum, js):
     author = open_page("member")
-    thread = forum.start_thread(author.context, PILOT, forum.unique("Reactions"), "We pooled our budgets.")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Reactions"), "We pooled it.")
     page = open_page("member2", js=js)
     page.goto(thread)
     helpful = page.locator("article.post").first.get_by_role("button", name=re.compile(r"^Helpful"))
@@ -289,14 +285,15 @@ def test_post_in_the_safe_space(open_page, forum, js):
     reader = open_page("member2", js=js)
     reader.goto(thread)
     expect(reader.get_by_role("heading", level=1)).to_have_text(title)
-    expect(reader.locator("article.post").first.locator(".post-author")).to_contain_text("Participant A")
+    opening = reader.locator("article.post").first
+    expect(opening.locator(".post-author")).to_contain_text("Participant A")
     html = reader.content()
     assert member.name not in html and member.handle not in html
 
 
 def test_moderator_hides_a_post(open_page, forum, js):
     author = open_page("new")
-    thread = forum.start_thread(author.context, PILOT, forum.unique("Moderation"), "A fair question.")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Moderation"), "A question.")
     post_id = forum.reply(author.context, thread, "Something that breaks the house rules.")
     page = open_page("moderator", js=js)
     page.goto(thread)
@@ -319,7 +316,8 @@ def test_moderator_hides_a_post(open_page, forum, js):
     expect(page.get_by_role("row", name=re.compile(re.escape(reason)))).to_contain_text("Hid")
 
     author.goto(thread)
-    expect(author.locator(f"#post-{post_id}")).to_have_text(re.compile("This post was hidden by a moderator."))
-    expect(author.locator(f"#post-{post_id}")).not_to_contain_text("house rules")
+    hidden = author.locator(f"#post-{post_id}")
+    expect(hidden).to_contain_text("This post was hidden by a moderator.")
+    expect(hidden).not_to_contain_text("house rules")
     author.goto("/notifications")
     expect(author.locator(".notification").first).to_contain_text(reason)
