@@ -8,6 +8,7 @@ from app.accounts.models import (  # noqa: F401
     UserSession,
 )
 from app.core.db import metadata  # noqa: F401
+from app.core.ratelimit import RateLimitHit  # noqa: F401
 from app.forum.models import (  # noqa: F401
     Channel,
     Post,

@@ -17,6 +17,8 @@ os.environ.update(
     EMAIL_URL=f"file://{_TMP / 'outbox'}",
     BASE_URL="http://testserver",
     REGISTRATION_MODE="open",
+    # Limits are tested on their own (tests/http/test_rate_limits.py), with small values.
+    SIGNIN_LIMIT="100000", SIGNUP_LIMIT="100000", POSTING_LIMIT="100000",
 )
 
 import pytest  # noqa: E402

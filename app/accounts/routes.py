@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from app.accounts import service
 from app.accounts.models import OrganisationKind
 from app.accounts.service import ProfileInput
+from app.core import ratelimit
 from app.core.browser import browser_key, flash, rotate_browser_key
 from app.core.config import RegistrationMode, get_settings
 from app.core.deps import AdminUser, CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
@@ -16,6 +17,10 @@ from app.forum import service as forum_service
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
 FormStr = Annotated[str, Form()]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def safe_next(value: str | None) -> str:
@@ -66,9 +71,14 @@ def create_account(
     pilot_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
 ):
     profile = _profile_form(display_name, bio, organisation_name, organisation_kind, pilot_ids)
-    member, problems = service.sign_up(
-        session, email=email, handle=handle, password=password, profile=profile, invitation_token=invite
-    )
+    if not ratelimit.hit(session, "signup", client_address(request), limit=get_settings().signup_limit,
+                         period=3600):
+        member, problems = None, service.Problems()
+        problems.add("email", _("Too many accounts were created from this network recently. Try again in an hour."))
+    else:
+        member, problems = service.sign_up(
+            session, email=email, handle=handle, password=password, profile=profile, invitation_token=invite
+        )
     if member is None:
         form = {"email": email, "handle": handle, "display_name": display_name, "bio": bio, "invite": invite,
                 "organisation_name": organisation_name, "organisation_kind": organisation_kind,
@@ -92,9 +102,14 @@ def show_signin(request: Request, viewer: OptionalUser, next: str = "/"):
 @router.post("/signin")
 def sign_in(request: Request, session: SessionDep, email: FormStr = "", password: FormStr = "",
             next: FormStr = "/"):
-    member = service.authenticate(session, email, password)
+    limit = get_settings().signin_limit
+    allowed = ratelimit.hit(session, "signin-address", client_address(request), limit=limit, period=900)
+    allowed = ratelimit.hit(session, "signin-email", service.normalise_email(email), limit=limit, period=900) and allowed
+    member = service.authenticate(session, email, password) if allowed else None
     problem = None
-    if member is None:
+    if not allowed:
+        problem = _("Too many sign-in attempts. Wait 15 minutes, then try again, or reset your password.")
+    elif member is None:
         problem = _("Enter the email address and password of your account. If you have forgotten "
                     "your password, you can reset it.")
     elif member.status == "pending":
@@ -103,7 +118,7 @@ def sign_in(request: Request, session: SessionDep, email: FormStr = "", password
         problem = _("This account is suspended. Contact the hub team if you think this is a mistake.")
     if problem:
         context = {"form": {"email": email, "next": safe_next(next)}, "problems": {"email": problem}}
-        return render(request, "accounts/signin.html", context, status_code=422)
+        return render(request, "accounts/signin.html", context, status_code=422 if allowed else 429)
     service.start_session(session, member, rotate_browser_key(request))
     flash(request, _("You are signed in."))
     return redirect(request, safe_next(next))
@@ -128,8 +143,15 @@ def request_password_reset(request: Request, session: SessionDep, email: FormStr
         context = {"form": {"email": email}, "sent": False,
                    "problems": {"email": _("Enter an email address like name@example.org.")}}
         return render(request, "accounts/password_forgot.html", context, status_code=422)
-    base = get_settings().base_url.rstrip("/")
-    service.request_password_reset(session, email, lambda token: f"{base}/password/reset/{token}")
+    if not ratelimit.hit(session, "reset-address", client_address(request), limit=get_settings().signup_limit,
+                         period=3600):
+        context = {"form": {"email": email}, "sent": False,
+                   "problems": {"email": _("Too many reset requests from this network. Try again in an hour.")}}
+        return render(request, "accounts/password_forgot.html", context, status_code=429)
+    # Per address, silently: saying so would tell a stranger the email has an account.
+    if ratelimit.hit(session, "reset-email", service.normalise_email(email), limit=3, period=3600):
+        base = get_settings().base_url.rstrip("/")
+        service.request_password_reset(session, email, lambda token: f"{base}/password/reset/{token}")
     return render(request, "accounts/password_forgot.html", {"form": {"email": email}, "problems": {}, "sent": True})
 
 

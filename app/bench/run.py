@@ -163,7 +163,8 @@ def peak_memory_mb(server: subprocess.Popen) -> float:
 def bench_database(label: str, url: str, *, duration: int, connections: int, posts: int) -> tuple[list, float]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48),
            "ANONYMITY_KEY": secrets.token_urlsafe(48), "COUNT_QUERIES": "1", "ENVIRONMENT": "development",
-           "EMAIL_URL": "console://"}
+           "EMAIL_URL": "console://",
+           "POSTING_LIMIT": "1000000000", "SIGNIN_LIMIT": "1000000000"}
     prepare_database(url)
     corpus = seed(env, posts)
     port = free_port()

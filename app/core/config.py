@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     session_max_age: int = 60 * 60 * 24 * 30
     # Sets the Secure flag on cookies; on by default in production.
     secure_cookies: bool = False
+    # Attempts allowed per window: sign-in (per address and per email), in 15 minutes.
+    signin_limit: int = 10
+    # Accounts created per address per hour, and password-reset emails per address per hour.
+    signup_limit: int = 5
+    # Threads and replies per member in 10 minutes (the safe space counts on its own, sealed key).
+    posting_limit: int = 30
     # Adds an X-Query-Count header to every response (for `forum bench`; leave off in production).
     count_queries: bool = False
     # In the safe space, posts by accounts younger than this many days wait for a moderator.

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.accounts.models import Member, Viewer
 from app.accounts.service import Problems
+from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.i18n import _
 from app.core.timeutil import utcnow
@@ -54,6 +55,20 @@ def check_may_post(session: Session, author: Viewer, channel: Channel, confirmed
             safespace.confirm_guidelines(session, author.id)
         else:
             problems.add("guidelines", _("Confirm that you have read the safe space guidelines."))
+
+
+def within_posting_limit(session: Session, author: Viewer, channel: Channel, problems: Problems) -> bool:
+    """Count a posting attempt against the member's rate limit (checked by the web routes, not by seeding).
+
+    Anonymous posts count too, under a sealed key of their own, so the limit's rows link nothing.
+    """
+    identity = safespace.member_seal(author.id, "rate") if channel.is_anonymous else str(author.id)
+    allowed = ratelimit.hit(session, "post-safe" if channel.is_anonymous else "post", identity,
+                            limit=get_settings().posting_limit, period=600)
+    if not allowed:
+        problems.add("body", _("You have posted a lot in the last few minutes. Wait a little, then try again: "
+                               "your text is kept below."))
+    return allowed
 
 
 def needs_approval(author: Viewer, channel: Channel) -> bool:

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse
 
+from app.accounts.service import Problems
 from app.core.browser import flash
 from app.core.csrf import token_for
 from app.core.config import get_settings
@@ -97,8 +98,10 @@ def lesson_template() -> str:
 def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug: str,
                   title: FormStr = "", body: FormStr = "", tags: FormStr = "", guidelines: FormStr = ""):
     channel = channel_or_404(session, slug, viewer)
-    thread, problems = posting.start_thread(session, channel=channel, author=viewer, title=title, body=body,
-                                            tags=tags, confirmed_guidelines=guidelines == "yes")
+    thread, problems = None, Problems()
+    if posting.within_posting_limit(session, viewer, channel, problems):
+        thread, problems = posting.start_thread(session, channel=channel, author=viewer, title=title, body=body,
+                                                tags=tags, confirmed_guidelines=guidelines == "yes")
     if thread is None:
         form = {"title": title, "body": body, "tags": tags}
         return _new_thread_page(request, session, viewer, channel, form, problems.fields, status_code=422)
@@ -147,8 +150,10 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
                  body: FormStr = "", parent_id: FormStr = "", guidelines: FormStr = ""):
     thread, channel = thread_or_404(session, thread_id, viewer)
     parent_key = parent_id or None
-    post, problems = posting.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
-                                             parent_id=parent_key, confirmed_guidelines=guidelines == "yes")
+    post, problems = None, Problems()
+    if posting.within_posting_limit(session, viewer, channel, problems):
+        post, problems = posting.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
+                                                 parent_id=parent_key, confirmed_guidelines=guidelines == "yes")
     if post is None:
         parent = None
         if parent_key:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:05:44.893026
+Create Date: 2026-11-26 01:33:35.739280
 """
 
 from collections.abc import Sequence
@@ -45,6 +45,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('rate_limit',
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('window', sa.Integer(), nullable=False),
+    sa.Column('expires', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', 'window', name=op.f('pk_rate_limit'))
+    )
+    with op.batch_alter_table('rate_limit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_limit_expires'), ['expires'], unique=False)
+
     op.create_table('sealed_notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bucket', sa.String(length=1), nullable=False),
@@ -283,6 +293,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sealed_notification_bucket'))
 
     op.drop_table('sealed_notification')
+    with op.batch_alter_table('rate_limit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_limit_expires'))
+
+    op.drop_table('rate_limit')
     op.drop_table('organisation')
     op.drop_table('guidelines_consent')
     op.drop_table('channel')

@@ -21,7 +21,7 @@ PAGES = {
     "forum/home.html": (None, "/", ".channel-group"),
     "forum/channel_show.html": (None, "/c/marlholme-bay", "#thread-list"),
     "forum/thread_show.html": ("member2", "{thread}", "#posts .post"),
-    "forum/thread_new.html": ("member", "/c/marlholme-bay/new?template=lesson", "form[action$='/new']"),
+    "forum/thread_new.html": ("member", "/c/marlholme-bay/new", "form[action$='/new']"),
     "forum/post_reply.html": ("member2", "/p/{opening}/reply?quote=1", "section.answering"),
     "forum/post_edit.html": ("member", "/p/{edited}/edit", "form.edit-form"),
     "forum/post_delete.html": ("member", "/p/{edited}/delete", "form[action$='/delete']"),

@@ -1,0 +1,47 @@
+"""Fixed-window rate limits kept in the database, so every app instance shares them.
+
+Keys are HMACs of what is limited (an address, an email, a member), so the table holds no
+addresses or ids in clear; rows older than their window are swept now and then.
+"""
+
+import hashlib
+import hmac
+import random
+import time
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel
+
+from app.core.config import get_settings
+
+
+class RateLimitHit(SQLModel, table=True):
+    __tablename__ = "rate_limit"
+    key: str = Field(primary_key=True, max_length=64)
+    window: int = Field(primary_key=True)  # seconds since the epoch // period
+    expires: int = Field(index=True)  # seconds since the epoch
+    count: int = 0
+
+
+def _key(name: str, identity: str) -> str:
+    secret = get_settings().secret_key.encode()
+    return hmac.new(secret, f"ratelimit:{name}:{identity}".encode(), hashlib.sha256).hexdigest()
+
+
+def hit(session: Session, name: str, identity: str, *, limit: int, period: int) -> bool:
+    """Count one attempt; False when this identity has used up ``limit`` attempts in the current window."""
+    now = int(time.time())
+    window = now // period
+    values = {"key": _key(name, identity), "window": window, "expires": (window + 1) * period, "count": 1}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RateLimitHit).values(**values)
+        .on_conflict_do_update(index_elements=["key", "window"], set_={"count": RateLimitHit.count + 1})
+        .returning(RateLimitHit.count)
+    )
+    count = session.execute(statement).scalar_one()
+    if random.random() < 0.01:
+        session.execute(delete(RateLimitHit).where(RateLimitHit.expires < now))
+    return count <= limit
