@@ -1,5 +1,6 @@
 """The `forum` command: serve, migrate, seed and manage accounts from scripts."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rich.table import Table
 from app.core.config import ROOT, get_settings
 
 app = typer.Typer(help="Common Ground forum", no_args_is_help=True)
-console = Console()
+console = Console(width=int(os.environ.get("COLUMNS", "150")))
 
 
 def alembic_config(database_url: str | None = None) -> Config:
