@@ -1,6 +1,7 @@
 """create_app(): settings, middleware, routers, static files, error pages."""
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -103,7 +104,7 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:
-        target = f"/signin?next={request.url.path}"
+        target = "/signin?" + urlencode({"next": request.url.path}, safe="/")
         if wants_fragment(request):
             return Response(status_code=200, headers={"HX-Redirect": target})
         return Response(status_code=303, headers={"Location": target})

@@ -1,12 +1,15 @@
 """Sign-up, sign-in, password reset, profiles and member approval."""
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
+from starlette.background import BackgroundTask
 
 from app.accounts import service
 from app.accounts.models import OrganisationKind
 from app.accounts.service import ProfileInput
+from app.core import email as email_transport
 from app.core import ratelimit
 from app.core.browser import browser_key, flash, rotate_browser_key
 from app.core.config import RegistrationMode, get_settings
@@ -24,10 +27,17 @@ def client_address(request: Request) -> str:
 
 
 def safe_next(value: str | None) -> str:
-    """Only same-site paths, so sign-in can't be used to send people elsewhere."""
-    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
-        return value
-    return "/"
+    """Only same-site paths, so sign-in can't be used to send people elsewhere.
+
+    Browsers drop tabs and newlines and read backslashes as slashes, so any of those, or anything
+    with a scheme or host once parsed, falls back to the home page.
+    """
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if "\\" in value or any(ord(c) < 33 or c.isspace() for c in value):
+        return "/"
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/"
 
 
 def organisation_kinds() -> list[tuple[str, str]]:
@@ -148,11 +158,17 @@ def request_password_reset(request: Request, session: SessionDep, email: FormStr
         context = {"form": {"email": email}, "sent": False,
                    "problems": {"email": _("Too many reset requests from this network. Try again in an hour.")}}
         return render(request, "accounts/password_forgot.html", context, status_code=429)
+    message = None
     # Per address, silently: saying so would tell a stranger the email has an account.
     if ratelimit.hit(session, "reset-email", service.normalise_email(email), limit=3, period=3600):
         base = get_settings().base_url.rstrip("/")
-        service.request_password_reset(session, email, lambda token: f"{base}/password/reset/{token}")
-    return render(request, "accounts/password_forgot.html", {"form": {"email": email}, "problems": {}, "sent": True})
+        message = service.password_reset_email(session, email, lambda token: f"{base}/password/reset/{token}")
+    response = render(request, "accounts/password_forgot.html",
+                      {"form": {"email": email}, "problems": {}, "sent": True})
+    if message is not None:
+        # Sent after the response, so its timing does not tell whether the address has an account.
+        response.background = BackgroundTask(email_transport.send, message)
+    return response
 
 
 @router.get("/password/reset/{token}")

@@ -247,11 +247,11 @@ def member_for_reset_token(session: Session, token: str) -> Member | None:
     return member
 
 
-def request_password_reset(session: Session, email: str, reset_url_for) -> None:
-    """Email a reset link if the address has an account; say nothing either way."""
+def password_reset_email(session: Session, email: str, reset_url_for):
+    """The reset email for this address if it has an account, else None (the caller says nothing either way)."""
     member = member_by_email(session, email)
     if member is None or member.status == MemberStatus.suspended:
-        return
+        return None
     link = reset_url_for(password_reset_token(member))
     minutes = get_settings().password_reset_max_age // 60
     text = _(
@@ -260,10 +260,9 @@ def request_password_reset(session: Session, email: str, reset_url_for) -> None:
         "%(link)s\n\nIf it was not you, ignore this email: your password has not changed.\n",
         name=member.display_name, site=get_settings().site_name, minutes=minutes, link=link,
     )
-    message = email_transport.build_message(
+    return email_transport.build_message(
         to=member.email, subject=_("Reset your %(site)s password", site=get_settings().site_name), text=text
     )
-    email_transport.send(message)
 
 
 def reset_password(session: Session, member: Member, password: str) -> Problems:

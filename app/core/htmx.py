@@ -1,6 +1,7 @@
 """Page-or-fragment rendering: one handler serves plain browsers and htmx."""
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from starlette.responses import Response
@@ -36,8 +37,14 @@ def render(
     return response
 
 
+def location(url: str) -> str:
+    """A URL fit for a Location header: non-ASCII and control characters percent-encoded."""
+    return quote(url, safe="/?&=#%-._~+:@!$'()*,;")
+
+
 def redirect(request: Request, url: str) -> Response:
     """After a successful POST: 303 for plain browsers, HX-Location for htmx."""
+    url = location(url)
     if wants_fragment(request):
         return Response(status_code=200, headers={"HX-Location": url, "Vary": "HX-Request"})
     return Response(status_code=303, headers={"Location": url})

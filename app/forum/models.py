@@ -91,6 +91,7 @@ class Post(SQLModel, table=True):
     body_md: str
     body_html: str
     status: str = Field(max_length=20, default=PostStatus.published)
+    hidden_from: str | None = Field(default=None, max_length=20)  # the status a restore returns to
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
 

@@ -20,8 +20,9 @@ from app.moderation import service as moderation
 from app.notifications import service as notifications
 from app.safespace import service as safespace
 
+MAX_MENTIONS = 10  # members notified by one post; more mentions still link, but notify nobody
 PATH_WIDTH = 6  # zero-padded post numbers: up to 999,999 posts per thread
-MAX_PATH_DEPTH = 60  # deeper replies attach to their ancestor at this depth
+MAX_PATH_DEPTH = 50  # deeper replies attach to their ancestor at this depth (path fits in 400)
 
 
 def check_body(body: str, problems: Problems, field: str = "body") -> None:
@@ -211,7 +212,7 @@ def notify_about_post(session: Session, *, post: Post, thread: Thread, channel: 
             notifications.notify(session, member_id=target_author, kind=notifications.REPLY, post=post,
                                  message=label, sealed=target.seal is not None)
             told.add(target_author)
-    handles = render_markdown(post.body_md).mentions
+    handles = render_markdown(post.body_md).mentions[:MAX_MENTIONS]
     if handles:
         mentioned = session.execute(select(Member.id).where(Member.handle.in_(handles))).scalars()
         for member_id in mentioned:
@@ -222,12 +223,23 @@ def notify_about_post(session: Session, *, post: Post, thread: Thread, channel: 
 
 
 def edit_post(
-    session: Session, *, post: Post, thread: Thread, editor: Viewer, body: str, title: str | None = None
+    session: Session, *, post: Post, thread: Thread, channel: Channel, editor: Viewer, body: str,
+    title: str | None = None,
 ) -> Problems:
-    """Change a post's body (and the thread title for post 1), keeping the old text as a revision."""
+    """Change a post's body (and the thread title for post 1), keeping the old text as a revision.
+
+    Edits follow the rules for posting: no edits while suspended or in a locked thread, and where new
+    posts wait for approval, an edited post waits again.
+    """
     problems = Problems()
     if not policies.can_edit_post(editor, post):
         problems.add("body", _("You can only edit your own posts."))
+    elif not policies.can_reply(editor, channel, thread.is_locked):
+        problems.add("body", _("This thread is locked: its posts can no longer be changed."))
+    suspension = moderation.active_suspension(session, editor.id, channel)
+    if suspension is not None:
+        problems.add("body", _("A moderator has suspended you from posting here, so you cannot edit posts "
+                               "either. Reason: %(reason)s", reason=suspension.reason))
     check_body(body, problems)
     if title is not None and post.number == 1:
         check_title(title, problems)
@@ -240,6 +252,8 @@ def edit_post(
         post.body_md = body
         post.body_html = render_markdown(body).html
         post.edited_at = now
+        if post.status == PostStatus.published and needs_approval(editor, channel):
+            _send_back_for_approval(session, post, thread)
         session.add(post)
     if title is not None and post.number == 1 and " ".join(title.split()) != thread.title:
         thread.title = " ".join(title.split())
@@ -247,6 +261,16 @@ def edit_post(
         session.add(thread)
     session.flush()
     return problems
+
+
+def _send_back_for_approval(session: Session, post: Post, thread: Thread) -> None:
+    lock_thread(session, thread)
+    post.status = PostStatus.pending
+    if post.number == 1:
+        thread.is_pending = True
+    else:
+        thread.reply_count = max(0, thread.reply_count - 1)
+    session.add(thread)
 
 
 def delete_post(session: Session, *, post: Post, thread: Thread) -> None:

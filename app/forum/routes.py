@@ -117,7 +117,7 @@ def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref
     if slug != thread.slug:
         query = f"?page={page_number(page)}" if page != "1" else ""
         return RedirectResponse(thread_url(thread) + query, status_code=301)
-    posts, pager = service.thread_posts(session, thread, page_number(page))
+    posts, pager = service.thread_posts(session, thread, page_number(page), viewer)
     context = post_context(request, session, thread, channel, viewer, posts)
     context.update(page=pager, tags=service.tags_for_threads(session, [thread.id]).get(thread.id, []),
                    form={"body": ""}, problems={}, parent=None)
@@ -212,7 +212,8 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_edit_post(viewer, post):
         raise NotFound()
-    problems = posting.edit_post(session, post=post, thread=thread, editor=viewer, body=body, title=title)
+    problems = posting.edit_post(session, post=post, thread=thread, channel=channel, editor=viewer, body=body,
+                                 title=title)
     if problems:
         form = {"body": body, "title": title if title is not None else thread.title}
         return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)

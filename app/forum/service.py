@@ -4,12 +4,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
 from app.forum import policies
+from app.safespace import service as safespace
 from app.forum.models import (
     Channel,
     ChannelKind,
@@ -190,17 +191,28 @@ def _post_rows_statement():
 
 
 _POST_ROWS = _post_rows_statement()
-_THREAD_PAGE = (_POST_ROWS.where(Post.__table__.c.thread_id == bindparam("thread_id"))
+_post = Post.__table__
+_THREAD_PAGE = (_POST_ROWS.where(_post.c.thread_id == bindparam("thread_id"))
                 .limit(bindparam("limit")).offset(bindparam("offset")))
+# Posts waiting for approval exist only for their author and moderators: not even a placeholder,
+# which in the safe space would tell everyone that a new account wrote it.
+_THREAD_PAGE_FOR_READER = _THREAD_PAGE.where(or_(
+    _post.c.status != PostStatus.pending, _post.c.author_id == bindparam("viewer_id"),
+    _post.c.seal == bindparam("viewer_seal"),
+))
 _POSTS_BY_ID = _POST_ROWS.where(Post.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def thread_posts(session: Session, thread: Thread, page_number: int) -> tuple[list, Page]:
-    """One page of the thread's posts in reply-tree order, with their authors."""
+def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
+    """One page of the thread's posts in reply-tree order, with their authors, as the viewer may see them."""
     per_page = get_settings().posts_per_page
     page = page_of(page_number, thread.post_count, per_page)
     params = {"thread_id": thread.id, "limit": per_page, "offset": (page.number - 1) * per_page}
-    return session.execute(_THREAD_PAGE, params).all(), page
+    if policies.can_moderate(viewer):
+        return session.execute(_THREAD_PAGE, params).all(), page
+    params |= {"viewer_id": viewer.id if viewer else -1,
+               "viewer_seal": safespace.seal(viewer.id, thread.id) if viewer else ""}
+    return session.execute(_THREAD_PAGE_FOR_READER, params).all(), page
 
 
 def post_rows(session: Session, post_ids: list[int]) -> list:

@@ -40,10 +40,11 @@ class ModerationAction(SQLModel, table=True):
 
 
 class Sanction(SQLModel, table=True):
-    """A warning or suspension of "the author of this post", keyed by a member seal, never a member id."""
+    """A warning or suspension of "the author of this post". The member id is encrypted with a random IV,
+    so two sanctions of one person cannot be linked, nor a sanction to a public post, from the table."""
 
     id: int | None = Field(default=None, primary_key=True)
-    member_seal: str = Field(max_length=64, index=True)
+    sealed_member: str = Field(max_length=400)
     kind: str = Field(max_length=20)
     scope: str = Field(max_length=20, default=SanctionScope.safe_space)
     reason: str = Field(max_length=500)

@@ -49,11 +49,12 @@ def _check_reason(reason: str, problems: Problems) -> None:
 def hide_post(session: Session, *, post: Post, thread: Thread, moderator, reason: str) -> Problems:
     problems = Problems()
     _check_reason(reason, problems)
-    if problems or post.status == PostStatus.hidden:
-        return problems
+    if problems or post.status not in (PostStatus.published, PostStatus.pending):
+        return problems  # deleted posts have nothing left to hide; hidden ones are hidden already
     posting.lock_thread(session, thread)
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count = max(0, thread.reply_count - 1)
+    post.hidden_from = post.status
     post.status = PostStatus.hidden
     session.add_all([post, thread])
     record(session, action=ActionKind.hide_post, moderator=moderator, post=post, reason=reason)
@@ -67,8 +68,9 @@ def restore_post(session: Session, *, post: Post, thread: Thread, moderator, rea
     if problems or post.status != PostStatus.hidden:
         return problems
     posting.lock_thread(session, thread)
-    post.status = PostStatus.published
-    if post.number > 1:
+    post.status = post.hidden_from or PostStatus.published  # a post that was waiting waits again
+    post.hidden_from = None
+    if post.status == PostStatus.published and post.number > 1:
         thread.reply_count += 1
     session.add_all([post, thread])
     record(session, action=ActionKind.restore_post, moderator=moderator, post=post, reason=reason)
@@ -113,7 +115,7 @@ def sanction_author(session: Session, *, post: Post, moderator, kind: str, scope
         problems.add("kind", _("This post's author can no longer be reached."))
     if problems:
         return problems
-    session.add(Sanction(member_seal=safespace.member_seal(author_id, "sanction"), kind=kind, scope=scope,
+    session.add(Sanction(sealed_member=safespace.seal_author(author_id), kind=kind, scope=scope,
                          reason=reason.strip(), post_id=post.id, created_by_id=moderator.id,
                          expires_at=expires_at))
     action = ActionKind.warn_author if kind == SanctionKind.warning else ActionKind.suspend_author
@@ -127,18 +129,22 @@ def sanction_author(session: Session, *, post: Post, moderator, kind: str, scope
 
 
 def active_suspension(session: Session, member_id: int, channel: Channel) -> Sanction | None:
-    """The suspension that stops this member posting in this channel, if any."""
+    """The suspension that stops this member posting in this channel, if any.
+
+    Active suspensions are few, and each names its member only encrypted: decrypt them to find ours.
+    """
     scopes = [SanctionScope.site] + ([SanctionScope.safe_space] if channel.is_anonymous else [])
     now = utcnow()
     query = (
         select(Sanction)
-        .where(Sanction.member_seal == safespace.member_seal(member_id, "sanction"),
-               Sanction.kind == SanctionKind.suspension, Sanction.scope.in_(scopes),
+        .where(Sanction.kind == SanctionKind.suspension, Sanction.scope.in_(scopes),
                Sanction.revoked_at.is_(None), or_(Sanction.expires_at.is_(None), Sanction.expires_at > now))
         .order_by(Sanction.expires_at.desc())
-        .limit(1)
     )
-    return session.execute(query).scalar_one_or_none()
+    for sanction in session.execute(query).scalars():
+        if safespace.unseal_author(sanction.sealed_member) == member_id:
+            return sanction
+    return None
 
 
 def pending_posts(session: Session) -> list:
@@ -151,7 +157,7 @@ def pending_posts(session: Session) -> list:
         .join(Channel, Channel.id == Thread.channel_id)
         .outerjoin(Member, Member.id == Post.author_id)
         .where(Post.status == PostStatus.pending)
-        .order_by(Post.id)
+        .order_by(Channel.position, Thread.title, Post.number)  # not by id: ids would order posts across channels
     )
     return session.execute(query).all()
 

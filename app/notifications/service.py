@@ -2,9 +2,8 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
@@ -26,6 +25,11 @@ class Item:
     is_sealed: bool
 
 
+# Sealed notifications are decrypted to be found: look at a bounded number, and let old ones go.
+SEALED_SCAN_LIMIT = 200
+SEALED_KEEP_DAYS = 30
+
+
 def _bucket(member_id: int) -> str:
     return safespace.member_seal(member_id, "notify")[0]
 
@@ -33,9 +37,10 @@ def _bucket(member_id: int) -> str:
 def notify(session: Session, *, member_id: int, kind: str, post, message: str = "", sealed: bool = False) -> None:
     """Tell a member about a post; ``sealed`` when knowing they are told would reveal they wrote a post."""
     if sealed:
+        oldest = utcnow().date() - timedelta(days=SEALED_KEEP_DAYS)
+        session.execute(delete(SealedNotification).where(SealedNotification.created_on < oldest))
         payload = json.dumps({"m": member_id, "k": kind, "p": post.public_id, "msg": message})
-        token = safespace.keys().author.encrypt(payload.encode()).decode()
-        session.add(SealedNotification(bucket=_bucket(member_id), sealed=token))
+        session.add(SealedNotification(bucket=_bucket(member_id), sealed=safespace.encrypt(payload.encode())))
     else:
         # A post in the safe space carries only its day; so does news of it.
         created = post.created_at if post.seal else utcnow()
@@ -46,12 +51,11 @@ def notify(session: Session, *, member_id: int, kind: str, post, message: str = 
 
 def _sealed_for(session: Session, member_id: int) -> list[tuple[SealedNotification, dict]]:
     found = []
-    rows = session.execute(select(SealedNotification).where(SealedNotification.bucket == _bucket(member_id)))
-    for row in rows.scalars():
-        try:
-            payload = json.loads(safespace.keys().author.decrypt(row.sealed.encode()))
-        except (InvalidToken, ValueError):
-            continue
+    query = (select(SealedNotification).where(SealedNotification.bucket == _bucket(member_id))
+             .order_by(SealedNotification.id.desc()).limit(SEALED_SCAN_LIMIT))
+    for row in session.execute(query).scalars():
+        data = safespace.decrypt(row.sealed)
+        payload = json.loads(data) if data else {}
         if payload.get("m") == member_id:
             found.append((row, payload))
     return found

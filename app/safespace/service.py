@@ -3,7 +3,8 @@
 A safe-space post stores no author id. It stores
 - a *seal*: HMAC(seal key, member id, thread id). It proves ownership (edit, delete) and keeps one
   pseudonym per person per thread, yet differs from thread to thread and means nothing without the key;
-- the author id encrypted with Fernet (AES-128-CBC + HMAC, random IV) under a second derived key, read
+- the author id encrypted with Fernet (AES-128-CBC + HMAC, random IV) under a second derived key, with
+  the token's timestamp field fixed at zero (Fernet would otherwise record the exact second), read
   only by the server: to apply a sanction to "the author of this post", to notify the author of
   replies, and for the author's own export and deletion.
 Both keys derive from ANONYMITY_KEY, which is kept apart from SECRET_KEY.
@@ -61,18 +62,26 @@ def member_seal(member_id: int, purpose: str, with_keys: Keys | None = None) -> 
     return hmac.new(key, f"{purpose}:{member_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def encrypt(data: bytes, with_keys: Keys | None = None) -> str:
+    """Authenticated encryption with a random IV and no time in the token."""
+    return (with_keys or keys()).author.encrypt_at_time(data, 0).decode()
+
+
+def decrypt(token: str, with_keys: Keys | None = None) -> bytes | None:
+    try:
+        return (with_keys or keys()).author.decrypt(token.encode())
+    except (InvalidToken, ValueError):
+        return None
+
+
 def seal_author(member_id: int, with_keys: Keys | None = None) -> str:
-    return (with_keys or keys()).author.encrypt(str(member_id).encode()).decode()
+    return encrypt(str(member_id).encode(), with_keys)
 
 
 def unseal_author(sealed: str | None, with_keys: Keys | None = None) -> int | None:
-    """The author id behind a sealed post, for the server's own use only."""
-    if not sealed:
-        return None
-    try:
-        return int((with_keys or keys()).author.decrypt(sealed.encode()))
-    except (InvalidToken, ValueError):
-        return None
+    """The author id behind a sealed post (or sanction), for the server's own use only."""
+    data = decrypt(sealed, with_keys) if sealed else None
+    return int(data) if data and data.isdigit() else None
 
 
 def owns(viewer, post) -> bool:
@@ -152,12 +161,15 @@ def rekey(session: Session, old_key: str, new_key: str) -> int:
         session.add(post)
         changed += 1
     for member_id in session.execute(select(Member.id)).scalars():
-        for model, purpose in ((GuidelinesConsent, "guidelines"), (Sanction, "sanction")):
-            session.execute(update(model).where(model.member_seal == member_seal(member_id, purpose, old))
-                            .values(member_seal=member_seal(member_id, purpose, new)))
+        session.execute(update(GuidelinesConsent)
+                        .where(GuidelinesConsent.member_seal == member_seal(member_id, "guidelines", old))
+                        .values(member_seal=member_seal(member_id, "guidelines", new)))
+    for sanction in session.execute(select(Sanction)).scalars():
+        sanction.sealed_member = seal_author(unseal_author(sanction.sealed_member, old), new)
+        session.add(sanction)
     for row in session.execute(select(SealedNotification)).scalars():
-        payload = json.loads(old.author.decrypt(row.sealed.encode()))
-        row.sealed = new.author.encrypt(json.dumps(payload).encode()).decode()
+        payload = json.loads(decrypt(row.sealed, old))
+        row.sealed = encrypt(json.dumps(payload).encode(), new)
         row.bucket = member_seal(payload["m"], "notify", new)[0]
         session.add(row)
     session.flush()

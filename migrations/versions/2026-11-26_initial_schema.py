@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 01:33:35.739280
+Create Date: 2026-11-26 01:48:14.151700
 """
 
 from collections.abc import Sequence
@@ -162,6 +162,7 @@ def upgrade() -> None:
     sa.Column('body_md', sa.String(), nullable=False),
     sa.Column('body_html', sa.String(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('hidden_from', sa.String(length=20), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['member.id'], name=op.f('fk_post_author_id_member')),
@@ -232,7 +233,7 @@ def upgrade() -> None:
     )
     op.create_table('sanction',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('member_seal', sa.String(length=64), nullable=False),
+    sa.Column('sealed_member', sa.String(length=400), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('scope', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=False),
@@ -245,16 +246,10 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_sanction_post_id_post')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sanction'))
     )
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_sanction_member_seal'), ['member_seal'], unique=False)
-
 
 
 
 def downgrade() -> None:
-
-    with op.batch_alter_table('sanction', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sanction_member_seal'))
 
     op.drop_table('sanction')
     op.drop_table('reaction')

@@ -185,3 +185,17 @@ def test_profile_lists_public_activity_only(client, session):
 def test_settings_need_sign_in(client):
     response = client.get("/settings/profile")
     assert response.status_code == 303 and response.headers["location"] == "/signin?next=/settings/profile"
+
+
+@pytest.mark.parametrize("next_url", ["/%09/evil.example", "/\\evil.example", "https://evil.example",
+                                      "/%0d%0aSet-Cookie:x=1", "//evil.example"])
+def test_next_never_leaves_the_site(client_as, session, next_url):
+    response = client_as(make_member(session)).get("/signin", params={"next": next_url.replace("%09", "\t")
+                                                                      .replace("%0d%0a", "\r\n")})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+def test_non_ascii_paths_redirect_without_errors(client_as, client, session):
+    assert client_as(make_member(session)).get("/signin?next=/%E2%82%AC").headers["location"] == "/%E2%82%AC"
+    response = client.get("/c/%E2%82%AC/new")
+    assert response.status_code == 303 and "%E2%82%AC" in response.headers["location"]

@@ -167,7 +167,7 @@ def test_suspending_the_author_of_a_post_without_knowing_who(client_as, safe_spa
     log = moderator.get("/mod/log").text
     assert "Suspended the author of" in log and "Orla" not in log
     sanction = session.execute(select(Sanction)).scalar_one()
-    assert str(author.id) != sanction.member_seal and len(sanction.member_seal) == 64
+    assert str(author.id) not in sanction.sealed_member
     action = session.execute(select(ModerationAction)).scalar_one()
     assert action.post_id == post.id
 
@@ -214,3 +214,81 @@ def test_reply_notifications_in_public_channels(client_as, session):
     page = client_as(author).get("/notifications").text
     assert "Replying Person replied to you" in page
     assert "1<span class=\"visually-hidden\"> unread" in page
+
+
+def test_pending_safe_space_reply_leaves_no_placeholder_for_others(client_as, safe_space, session):
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    newcomer = make_member(session, created_at=utcnow() - timedelta(days=1))
+    client_as(newcomer).form(f"/t/{thread.public_id}/reply", {"body": "It was us.", "guidelines": "yes"})
+    page = client_as(make_member(session)).get(f"/t/{thread.public_id}-{thread.slug}").text
+    assert "waiting for a moderator" not in page and "Participant B" not in page
+    own = client_as(newcomer).get(f"/t/{thread.public_id}-{thread.slug}").text
+    assert "It was us." in own and "Participant B" in own
+    assert "It was us." in client_as(make_member(session, role="moderator")).get(
+        f"/t/{thread.public_id}-{thread.slug}").text
+
+
+def test_encrypted_fields_carry_no_time(client_as, safe_space, session):
+    import base64
+    import struct
+
+    author = make_member(session)
+    client_as(author).form("/c/safe-space/new", {"title": "T", "body": "B", "guidelines": "yes"})
+    post = session.execute(select(Post).where(Post.seal.is_not(None))).scalars().first()
+    client_as(make_member(session)).form(f"/t/{thread_of(session, post)}/reply",
+                                         {"body": "An answer", "guidelines": "yes"})
+    tokens = [post.sealed_author] + [row.sealed for row in session.execute(select(SealedNotification)).scalars()]
+    assert len(tokens) == 2
+    for token in tokens:
+        assert struct.unpack(">Q", base64.urlsafe_b64decode(token)[1:9])[0] == 0
+
+
+def thread_of(session, post) -> str:
+    return session.get(Thread, post.thread_id).public_id
+
+
+def test_sanctions_cannot_be_linked_to_each_other_or_to_public_posts(client_as, safe_space, session):
+    author = make_member(session)
+    public, safe = make_thread(session, author=author), make_thread(session, channel=safe_space, author=author)
+    moderator = client_as(make_member(session, role="moderator"))
+    for thread in (public, safe):
+        moderator.form(f"/mod/posts/{first_post(session, thread).public_id}/sanction",
+                       {"kind": "warning", "scope": "site", "reason": "Careful"})
+    sealed = session.execute(select(Sanction.sealed_member)).scalars().all()
+    assert len(sealed) == 2 and sealed[0] != sealed[1]
+
+
+def test_edits_follow_suspensions_and_premoderation(client_as, session):
+    channel = make_channel(session, is_premoderated=True)
+    author = make_member(session)
+    moderator_member = make_member(session, role="moderator")
+    thread = make_thread(session, channel=channel, author=moderator_member)
+    from app.moderation import service as moderation
+
+    reply = make_reply(session, thread, author=moderator_member, body="Approved text")
+    mine = make_reply(session, make_thread(session, author=author), author=author, body="My words")
+    browser = client_as(author)
+    moderation.sanction_author(session, post=mine, moderator=moderator_member, kind="suspension", scope="site",
+                               days="3", reason="Spam")
+    refused = browser.form(f"/p/{mine.public_id}/edit", {"body": "Spam spam"})
+    assert refused.status_code == 422 and "suspended you" in refused.text
+    assert reply.status == "published"
+    newcomer = make_member(session)
+    own_reply = make_reply(session, thread, author=newcomer, body="Waiting")
+    moderation.approve_post(session, post=own_reply, thread=thread, channel=channel, moderator=moderator_member)
+    assert client_as(newcomer).form(f"/p/{own_reply.public_id}/edit", {"body": "Now spam"}).status_code == 303
+    session.refresh(own_reply)
+    assert own_reply.status == "pending"  # an edit in a pre-moderated channel is reviewed again
+
+
+def test_hide_then_restore_keeps_deleted_and_pending_posts_as_they_were(client_as, session):
+    author = make_member(session)
+    thread = make_thread(session, author=author)
+    reply = make_reply(session, thread, author=author, body="x")
+    client_as(author).form(f"/p/{reply.public_id}/delete")
+    moderator = client_as(make_member(session, role="moderator"))
+    moderator.form(f"/mod/posts/{reply.public_id}/hide", {"reason": "r"})
+    moderator.form(f"/mod/posts/{reply.public_id}/restore", {"reason": "r"})
+    session.refresh(reply)
+    session.refresh(thread)
+    assert reply.status == "deleted" and thread.reply_count == 0
