@@ -32,6 +32,9 @@
       (elt.matches(".reply-slot, .edit-form") && elt.querySelector("input:not([type=hidden]), textarea"));
     if (target) {
       target.removeAttribute("data-focus-after-swap");
+      if (!target.hasAttribute("tabindex") && !target.matches("a, button, input, select, textarea")) {
+        target.setAttribute("tabindex", "-1");  // a post or summary can take focus without joining the tab order
+      }
       target.focus();
     }
   });

@@ -167,7 +167,10 @@ def test_suspending_the_author_of_a_post_without_knowing_who(client_as, safe_spa
     log = moderator.get("/mod/log").text
     assert "Suspended the author of" in log and "Orla" not in log
     sanction = session.execute(select(Sanction)).scalar_one()
-    assert str(author.id) not in sanction.sealed_member
+    from app.safespace import service as safespace
+
+    assert safespace.unseal_author(sanction.sealed_member) == author.id  # with the key, and only with it
+    assert safespace.unseal_author(sanction.sealed_member, safespace.derive_keys("some other key " * 3)) is None
     action = session.execute(select(ModerationAction)).scalar_one()
     assert action.post_id == post.id
 
