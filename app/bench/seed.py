@@ -4,7 +4,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation
@@ -122,7 +122,16 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
     for rows, model in ((thread_rows, Thread), (post_rows, Post), (reaction_rows, Reaction)):
         for start in range(0, len(rows), 5000):
             session.execute(insert(model), rows[start:start + 5000])
+    if session.get_bind().dialect.name == "postgresql":
+        # Ids were given explicitly (replies name their parents): move the sequences past them.
+        for table in ("thread", "post"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
     session.flush()
+    session.commit()
+    # Fresh statistics, as autovacuum would gather on a live database; without them the planner
+    # guesses and may scan whole tables.
+    session.execute(text("ANALYZE"))
     first = thread_rows[0]
     return BenchCorpus(thread_url=f"/t/{first['public_id']}-{first['slug']}", thread_public_id=first["public_id"],
                        channel_url=f"/c/{channels[0].slug}", member_email="bench0@example.org",

@@ -117,8 +117,8 @@ def _rewrite_inline(state: StateCore) -> None:
 _md = MarkdownIt(
     "commonmark",
     # maxNesting bounds the parser's recursion, so 10,000 '>' cannot raise RecursionError.
-    {"html": False, "linkify": False, "typographer": False, "maxNesting": 20},
-).enable(["table", "strikethrough"])
+    {"html": False, "linkify": True, "typographer": False, "maxNesting": 20},
+).enable(["table", "strikethrough", "linkify"])
 _md.core.ruler.after("text_join", "common_ground_inline", _rewrite_inline)
 
 

