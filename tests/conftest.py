@@ -31,6 +31,7 @@ from app.core.config import get_settings  # noqa: E402
 from app.core.db import get_database, get_session, is_sqlite  # noqa: E402
 from app.core.security import csrf_token, new_token, serializer, token_hash  # noqa: E402
 from app.main import create_app  # noqa: E402
+from tests.databases import scratch_database  # noqa: E402
 
 OUTBOX = _TMP / "outbox"
 
@@ -52,21 +53,8 @@ def reset_database(url: str) -> None:
 @pytest.fixture
 def scratch_database_url(tmp_path):
     """A database of its own (a SQLite file, or a new PostgreSQL database), dropped afterwards."""
-    if is_sqlite(TEST_DATABASE_URL):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    import uuid
-
-    from sqlalchemy import create_engine
-
-    name = f"cg_scratch_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield TEST_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(TEST_DATABASE_URL, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.databases import scratch_database
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,27 +52,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def _fresh_database(tmp: Path) -> Iterator[str]:
-    """A SQLite file, or a new PostgreSQL database (dropped after) when the suite runs there."""
-    test_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not test_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp / 'db.sqlite'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"cg_browser_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(test_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield test_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _read_accounts(path: Path) -> dict[str, tuple[str, str]]:
     accounts = {}
     for line in path.read_text().splitlines():
@@ -86,7 +67,7 @@ def serve_forum(tmp: Path) -> Iterator[LiveServer]:
     url = f"http://127.0.0.1:{port}"
     cli = [sys.executable, "-m", "app.cli"]
     log = tmp / "server.log"
-    with _fresh_database(tmp) as database_url:
+    with scratch_database(os.environ.get("TEST_DATABASE_URL", ""), tmp, "cg_browser") as database_url:
         env = {
             **os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "test", "BASE_URL": url,
             "REGISTRATION_MODE": "open", "EMAIL_URL": f"file://{tmp / 'outbox'}",
