@@ -48,7 +48,8 @@ def seed_demo(
 ) -> None:
     """Fill an empty database with the demo network, and print the demo accounts."""
     from app.core.db import get_database
-    from app.seed.demo import is_empty, seed_demo as load_demo
+    from app.seed.demo import is_empty
+    from app.seed.demo import seed_demo as load_demo
 
     with get_database().session() as session:
         if if_empty and not is_empty(session):

@@ -15,13 +15,13 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
 from app.accounts.routes import router as accounts_router
 from app.core.browser import BrowserStateMiddleware
-from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
 from app.core.config import get_settings
 from app.core.csrf import require_csrf
 from app.core.db import get_database
 from app.core.deps import NotFound, SignInRequired
 from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
+from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
 from app.core.templating import STATIC_DIR
 from app.forum.routes import router as forum_router
 from app.moderation.routes import router as moderation_router

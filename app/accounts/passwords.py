@@ -18,7 +18,9 @@ def password_problems(password: str, *, email: str = "", handle: str = "", name:
     personal = [part for part in (email, email.split("@")[0], handle, name) if len(part) >= 3]
     if any(part.lower() in lowered for part in personal):
         return [_("Choose a password that does not contain your name, handle or email address.")]
-    from zxcvbn import zxcvbn  # its dictionaries take ~13 MB: load them on first use, not in every worker
+    from zxcvbn import (
+        zxcvbn,  # its dictionaries take ~13 MB: load them on first use, not in every worker
+    )
 
     result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[p.lower() for p in personal])
     if result["score"] < 3:

@@ -16,6 +16,7 @@ from app.core.config import RegistrationMode, get_settings
 from app.core.deps import AdminUser, CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
 from app.core.htmx import redirect, render
 from app.core.i18n import _
+from app.core.problems import Problems
 from app.forum import service as forum_service
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
@@ -83,7 +84,7 @@ def create_account(
     profile = _profile_form(display_name, bio, organisation_name, organisation_kind, pilot_ids)
     if not ratelimit.hit(session, "signup", client_address(request), limit=get_settings().signup_limit,
                          period=3600):
-        member, problems = None, service.Problems()
+        member, problems = None, Problems()
         problems.add("email", _("Too many accounts were created from this network recently. Try again in an hour."))
     else:
         member, problems = service.sign_up(

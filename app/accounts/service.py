@@ -1,7 +1,7 @@
 """Accounts: sign-up, sign-in sessions, password reset, invitations and profiles."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -21,6 +21,7 @@ from app.accounts.passwords import password_problems
 from app.core import email as email_transport
 from app.core.config import RegistrationMode, get_settings
 from app.core.i18n import _
+from app.core.problems import Problems
 from app.core.security import (
     hash_password,
     new_token,
@@ -35,19 +36,6 @@ from app.core.timeutil import utcnow
 HANDLE_RE = re.compile(r"^[a-z0-9_-]{3,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 RESERVED_HANDLES = frozenset({"admin", "moderator", "mod", "staff", "system", "anonymous", "everyone"})
-
-
-@dataclass
-class Problems:
-    """Field name → message, in form order; empty when the input is acceptable."""
-
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def add(self, name: str, message: str) -> None:
-        self.fields.setdefault(name, message)
-
-    def __bool__(self) -> bool:
-        return bool(self.fields)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Email transport chosen by EMAIL_URL: a folder of .eml files, the console, or SMTP."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path

@@ -1,10 +1,11 @@
 """Loaders that return only what the viewer may see (anything else is a 404)."""
 
+from sqlmodel import Session
+
 from app.accounts.models import Viewer
 from app.core.deps import NotFound
 from app.forum import service
 from app.forum.models import Channel, Post, Thread
-from sqlmodel import Session
 
 
 def channel_or_404(session: Session, slug: str, viewer: Viewer | None) -> Channel:

@@ -7,14 +7,24 @@ from sqlalchemy import and_, delete, func, select
 from sqlmodel import Session
 
 from app.accounts.models import Member, Viewer
-from app.accounts.service import Problems
 from app.core import ratelimit
 from app.core.config import get_settings
 from app.core.i18n import _
+from app.core.problems import Problems
 from app.core.timeutil import utcnow
 from app.forum import policies
 from app.forum.markdown import render_markdown
-from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, ReactionKind, Tag, Thread, ThreadTag
+from app.forum.models import (
+    Channel,
+    Post,
+    PostRevision,
+    PostStatus,
+    Reaction,
+    ReactionKind,
+    Tag,
+    Thread,
+    ThreadTag,
+)
 from app.forum.service import parse_tags, slugify
 from app.moderation import service as moderation
 from app.notifications import service as notifications

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse
 
-from app.accounts.service import Problems
 from app.core.browser import flash
-from app.core.csrf import token_for
 from app.core.config import get_settings
+from app.core.csrf import token_for
 from app.core.deps import CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
 from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
+from app.core.problems import Problems
 from app.forum import policies, posting, service
 from app.forum.deps import channel_or_404, page_number, post_or_404, thread_or_404
 from app.forum.markdown import quote_markdown

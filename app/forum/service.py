@@ -10,7 +10,6 @@ from sqlmodel import Session
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
 from app.forum import policies
-from app.safespace import service as safespace
 from app.forum.models import (
     Channel,
     ChannelKind,
@@ -23,6 +22,7 @@ from app.forum.models import (
     ThreadTag,
     Visibility,
 )
+from app.safespace import service as safespace
 
 MAX_TAGS = 5
 KIND_ORDER = (ChannelKind.pilot, ChannelKind.theme, ChannelKind.safe_space, ChannelKind.general)

@@ -7,12 +7,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.accounts.models import Member
-from app.accounts.service import Problems
-from app.forum import posting
 from app.core.i18n import _
+from app.core.problems import Problems
 from app.core.timeutil import utcnow
+from app.forum import posting
 from app.forum.models import Channel, Post, PostStatus, Thread
-from app.moderation.models import ActionKind, ModerationAction, Sanction, SanctionKind, SanctionScope
+from app.moderation.models import (
+    ActionKind,
+    ModerationAction,
+    Sanction,
+    SanctionKind,
+    SanctionScope,
+)
 from app.notifications import service as notifications
 from app.safespace import service as safespace
 

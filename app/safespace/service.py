@@ -11,9 +11,9 @@ Both keys derive from ANONYMITY_KEY, which is kept apart from SECRET_KEY.
 """
 
 import base64
-import json
 import hashlib
 import hmac
+import json
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
