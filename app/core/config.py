@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     signup_limit: int = 5
     # Threads and replies per member in 10 minutes (the safe space counts on its own, sealed key).
     posting_limit: int = 30
+    # Threads per worker process for request handlers (2 served the most pages/s on 2 cores).
+    threads_per_worker: int = 2
     # Adds an X-Query-Count header to every response (for `forum bench`; leave off in production).
     count_queries: bool = False
     # In the safe space, posts by accounts younger than this many days wait for a moderator.

@@ -1,6 +1,6 @@
 """Engines and the per-request unit of work."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from functools import lru_cache
 
@@ -89,8 +89,12 @@ def get_database() -> Database:
     return Database(get_settings().database_url)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One request, one unit of work: commit on success, roll back on error."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One request, one unit of work: commit on success, roll back on error.
+
+    Async on purpose, though the session is synchronous: creating a session does no I/O and a commit
+    is brief, while each synchronous dependency would cost a hop to the thread pool.
+    """
     session = get_database().session(write=request.method not in SAFE_METHODS)
     try:
         yield session
