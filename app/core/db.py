@@ -40,10 +40,13 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
     """An engine tuned for the backend: WAL, busy timeout and explicit BEGIN on SQLite."""
     if not is_sqlite(url):
         # pool_recycle rather than pre-ping: a ping before every checkout costs a round trip per request.
-        engine = create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=40)
         event.listen(engine, "before_cursor_execute", _count_query)
         return engine
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # A request holds its connection while it waits its turn for a handler thread, so the pool must
+    # outnumber the requests in flight, not the threads; SQLite connections cost next to nothing.
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=20, max_overflow=200)
     event.listen(engine, "before_cursor_execute", _count_query)
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
