@@ -95,8 +95,9 @@ def get_database() -> Database:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One request, one unit of work: commit on success, roll back on error.
 
-    Async on purpose, though the session is synchronous: creating a session does no I/O and a commit
-    is brief, while each synchronous dependency would cost a hop to the thread pool.
+    Async on purpose, though the session is synchronous: creating a session does no I/O, and by the
+    commit the transaction already holds its locks, while each synchronous dependency would cost two
+    hops to the thread pool. The first query (which may wait for SQLite's write lock) runs in a thread.
     """
     session = get_database().session(write=request.method not in SAFE_METHODS)
     try:
@@ -105,5 +106,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+async def get_read_session() -> AsyncIterator[Session]:
+    """A read-only session beside the request's own, for lookups made before the handler runs.
+
+    A write request must not begin its transaction (and, on SQLite, take the write lock) before its
+    handler's turn in the thread pool: the lock holder could then be waiting for a thread while every
+    thread waits for the lock.
+    """
+    session = get_database().session(write=False)
+    try:
+        yield session
     finally:
         session.close()

@@ -7,10 +7,11 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
-from app.core.db import get_session
+from app.core.db import SAFE_METHODS, get_read_session, get_session
 from app.notifications import service as notifications
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 class SignInRequired(Exception):
@@ -21,11 +22,14 @@ class NotFound(Exception):
     """Raised for anything the viewer may not see: a 404, never a 403, so nothing can be probed."""
 
 
-async def load_viewer(request: Request, session: SessionDep) -> Viewer | None:
+def load_viewer(request: Request, session: SessionDep, reader: ReadSessionDep) -> Viewer | None:
     """The signed-in member for this request (cached on request.state).
 
-    Async to spare a thread-pool hop; its few indexed lookups are quick enough to run on the loop.
+    Reads share the request's session; writes look the viewer up in a read-only one, so their own
+    transaction begins only in the handler (see get_read_session).
     """
+    if request.method not in SAFE_METHODS:
+        session = reader
     if "viewer" not in request.state._state:
         member = None
         if not request.state.browser_key_is_new:
