@@ -3,6 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, or_, select
 from sqlmodel import Session
@@ -62,9 +63,10 @@ def parse_tags(text: str) -> list[str]:
 
 # Reading ---------------------------------------------------------------------------------------
 
-def readable_channels_query(viewer: Viewer | None):
+def readable_channels_query(for_members: bool):
+    """Channels a visitor (or, with ``for_members``, any member) may read."""
     query = select(Channel).where(Channel.archived_at.is_(None))
-    if viewer is None:
+    if not for_members:
         query = query.where(Channel.visibility == Visibility.public, Channel.is_anonymous.is_(False))
     return query
 
@@ -88,8 +90,9 @@ def channels_by_ids(session: Session, channel_ids: list[int]) -> list[Channel]:
     return list(session.execute(query).scalars())
 
 
-def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str, list]]:
-    """Readable channels grouped by kind, each with its thread count and last activity."""
+@lru_cache(maxsize=2)
+def _overview_statement(for_members: bool):
+    """Built once per audience: constructing this select cost more than running it."""
     stats = (
         select(Thread.channel_id, func.count().label("thread_count"),
                func.max(Thread.last_activity_at).label("last_activity_at"))
@@ -97,38 +100,50 @@ def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str,
         .group_by(Thread.channel_id)
         .subquery()
     )
-    channels = readable_channels_query(viewer).subquery()
-    query = (
+    channels = readable_channels_query(for_members).subquery()
+    return (
         select(channels, func.coalesce(stats.c.thread_count, 0).label("thread_count"),
                stats.c.last_activity_at)
         .outerjoin(stats, stats.c.channel_id == channels.c.id)
         .order_by(channels.c.position, channels.c.name)
     )
-    rows = session.execute(query).all()
+
+
+def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str, list]]:
+    """Readable channels grouped by kind, each with its thread count and last activity."""
+    rows = session.execute(_overview_statement(viewer is not None)).all()
     return [(kind, [row for row in rows if row.kind == kind]) for kind in KIND_ORDER
             if any(row.kind == kind for row in rows)]
 
 
-def channel_threads(session: Session, channel: Channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
-    """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators)."""
-    per_page = get_settings().threads_per_page
-    listed = Thread.channel_id == channel.id
-    if not policies.can_moderate(viewer):
+@lru_cache(maxsize=2)
+def _channel_statements(with_pending: bool):
+    """The count and page selects for a channel's threads, built once per audience."""
+    listed = Thread.channel_id == bindparam("channel_id")
+    if not with_pending:
         listed = and_(listed, Thread.is_pending.is_(False))
-    total = session.execute(select(func.count()).where(listed)).scalar_one()
-    page = page_of(page_number, total, per_page)
-    query = (
+    count = select(func.count()).select_from(Thread).where(listed)
+    page = (
         select(Thread.id, Thread.public_id, Thread.title, Thread.slug, Thread.is_pinned, Thread.is_locked,
                Thread.is_pending, Thread.reply_count, Thread.created_at, Thread.last_activity_at,
                Member.handle.label("author_handle"), Member.display_name.label("author_name"))
         .outerjoin(Member, Member.id == Thread.author_id)
         .where(listed)
         .order_by(Thread.is_pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
-        .limit(per_page)
-        .offset((page.number - 1) * per_page)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    threads = session.execute(query).all()
-    return threads, page
+    return count, page
+
+
+def channel_threads(session: Session, channel: Channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
+    """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators)."""
+    per_page = get_settings().threads_per_page
+    count, select_page = _channel_statements(policies.can_moderate(viewer))
+    total = session.execute(count, {"channel_id": channel.id}).scalar_one()
+    page = page_of(page_number, total, per_page)
+    params = {"channel_id": channel.id, "limit": per_page, "offset": (page.number - 1) * per_page}
+    return session.execute(select_page, params).all(), page
 
 
 def tags_for_threads(session: Session, thread_ids: list[int]) -> dict[int, list[str]]:
@@ -257,7 +272,7 @@ def page_of_post(session: Session, post: Post) -> int:
 
 def member_activity(session: Session, member: Member, viewer: Viewer | None, limit: int = 20) -> list:
     """The member's latest published posts in channels the viewer can read; never anonymous ones."""
-    channels = readable_channels_query(viewer).where(Channel.is_anonymous.is_(False)).subquery()
+    channels = readable_channels_query(viewer is not None).where(Channel.is_anonymous.is_(False)).subquery()
     query = (
         select(Post.public_id, Post.number, Post.created_at, Thread.title, Thread.slug, channels.c.name.label("channel_name"),
                channels.c.slug.label("channel_slug"))
