@@ -61,10 +61,6 @@ def _date(moment: datetime | None) -> str:
     return _day_text(to_site_time(moment).date(), i18n.current_locale()) if moment else ""
 
 
-def _iso(moment: datetime | None) -> str:
-    return to_site_time(moment).isoformat(timespec="minutes") if moment else ""
-
-
 def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
     """A <time> element; ``day_only`` (the safe space) gives the date alone, in the attribute too."""
     if moment is None:
@@ -95,7 +91,6 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
     env.globals["time_tag"] = time_tag
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
-    env.filters["iso"] = _iso
     return blocks
 
 
