@@ -40,7 +40,10 @@ async def send_async(message: EmailMessage, email_url: str | None = None) -> Non
         folder = Path(unquote(url.netloc + url.path))
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{formatdate(usegmt=True)[5:25].replace(' ', '-').replace(':', '')}-{uuid.uuid4().hex[:8]}"
-        (folder / f"{name}.eml").write_bytes(message.as_bytes())
+        # Written under a temporary name and renamed, so a reader of the folder never sees half a file.
+        partial = folder / f".{name}.partial"
+        partial.write_bytes(message.as_bytes())
+        partial.rename(folder / f"{name}.eml")
     elif url.scheme == "console":
         sys.stdout.write(message.as_string() + "\n")
         sys.stdout.flush()

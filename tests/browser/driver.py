@@ -239,13 +239,18 @@ class Forum:
         before = set(outbox.glob("*.eml")) if outbox.exists() else set()
         form = {"csrf_token": self.csrf(context), "email": address}
         context.request.post(self.url("/password/forgot"), form=form)
-        for path in set(outbox.glob("*.eml")) - before:
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            text = message.get_body(preferencelist=("plain",)).get_content()
-            found = re.search(r"/password/reset/([A-Za-z0-9_.-]+)", text)
-            if found:
-                return f"/password/reset/{found.group(1)}"
-        raise AssertionError("no password reset email in the outbox")
+        # The server sends the email after the response (so the reply takes the same time whether
+        # or not the address is registered): wait for the file to appear.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for path in set(outbox.glob("*.eml")) - before:
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                text = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"/password/reset/([A-Za-z0-9_.-]+)", text)
+                if found:
+                    return f"/password/reset/{found.group(1)}"
+            time.sleep(0.05)
+        raise AssertionError("no password reset email in the outbox within 10 s")
 
     def storage_state(self, role: str) -> dict:
         """A signed-in browser state for a demo account, made once per run."""
