@@ -100,7 +100,8 @@ class Viewer:
     unread: int = 0  # unread notifications, for the header
 
     @classmethod
-    def of(cls, member: Member, unread: int = 0) -> "Viewer":
+    def of(cls, member, unread: int = 0) -> "Viewer":
+        """From a Member, or any row with its id, handle, display_name, role, status and created_at."""
         return cls(id=member.id, handle=member.handle, display_name=member.display_name, role=member.role,
                    status=member.status, created_at=member.created_at, unread=unread)
 

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
 from app.accounts.models import (
@@ -204,16 +204,19 @@ def end_session(session: Session, browser_key: str) -> None:
     session.execute(delete(UserSession).where(UserSession.key_hash == token_hash(browser_key)))
 
 
-def member_for_browser(session: Session, browser_key: str) -> Member | None:
-    """The active member signed in on this browser, if any."""
+_MEMBER_FOR_BROWSER = (
+    select(Member.id, Member.handle, Member.display_name, Member.role, Member.status, Member.created_at)
+    .join(UserSession, UserSession.member_id == Member.id)
+    .where(UserSession.key_hash == bindparam("key_hash"), UserSession.created_at > bindparam("oldest"))
+    .where(Member.status == MemberStatus.active)
+)
+
+
+def member_for_browser(session: Session, browser_key: str):
+    """The active member signed in on this browser, if any: a row of what Viewer.of needs."""
     oldest = utcnow() - timedelta(seconds=get_settings().session_max_age)
-    query = (
-        select(Member)
-        .join(UserSession, UserSession.member_id == Member.id)
-        .where(UserSession.key_hash == token_hash(browser_key), UserSession.created_at > oldest)
-        .where(Member.status == MemberStatus.active)
-    )
-    return session.execute(query).scalar_one_or_none()
+    params = {"key_hash": token_hash(browser_key), "oldest": oldest}
+    return session.connection().execute(_MEMBER_FOR_BROWSER, params).first()
 
 
 def _reset_signer():

@@ -22,7 +22,9 @@ def translations(locale: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [locale])
 
 
+@lru_cache
 def available_locales() -> tuple[str, ...]:
+    """English and each locale whose catalogue is compiled (looked up once: catalogues ship with a release)."""
     compiled = tuple(
         code for code in SUPPORTED_LOCALES[1:]
         if (LOCALE_DIR / code / "LC_MESSAGES" / "messages.mo").exists()

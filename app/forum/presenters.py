@@ -18,22 +18,28 @@ POST_TEMPLATE = "forum/_post.html"
 
 
 @lru_cache(maxsize=8192)
-def _render(row, flags: tuple, counts: tuple, mine: frozenset, page: tuple) -> Markup:
+def _render(row, flags: tuple, page: tuple) -> Markup:
     from app.core.templating import templates
 
     own, visible, can_react, moderator = flags
     anonymous, max_depth, can_reply, csrf, focus, without_slot, kinds, _locale = page
+    counts = {kind: row._mapping[f"reactions_{kind}"] for kind, _label in kinds}
+    mine = {kind for kind, _label in kinds if row._mapping[f"mine_{kind}"]}
     html = templates.get_template(POST_TEMPLATE).render(
-        post=row, own=own, visible=visible, can_react=can_react, moderator=moderator, counts=dict(counts),
-        mine=mine, anonymous=anonymous, max_depth=max_depth, can_reply=can_reply, csrf=csrf, focus=focus,
-        without_slot=without_slot, reaction_kinds=kinds,
+        post=row, own=own, visible=visible, can_react=can_react, moderator=moderator,
+        counts={kind: count for kind, count in counts.items() if count}, mine=mine, anonymous=anonymous,
+        max_depth=max_depth, can_reply=can_reply, csrf=csrf, focus=focus, without_slot=without_slot,
+        reaction_kinds=kinds,
     )
     return Markup(html)
 
 
-def render_posts(rows, *, viewer, channel, reactions: dict, reaction_kinds: list, max_depth: int,
-                 can_reply: bool, csrf: str, focus: bool = False, without_slot: bool = False) -> list[Markup]:
-    """The HTML of each post for this viewer (per-viewer flags computed here, in one pass)."""
+def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool, csrf: str,
+                 focus: bool = False, without_slot: bool = False) -> list[Markup]:
+    """The HTML of each post for this viewer (per-viewer flags computed here, in one pass).
+
+    The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
+    """
     moderator = policies.can_moderate(viewer)
     page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, csrf if viewer else "", focus,
             without_slot, tuple(reaction_kinds), i18n.current_locale())
@@ -42,8 +48,5 @@ def render_posts(rows, *, viewer, channel, reactions: dict, reaction_kinds: list
         visible = policies.can_see_post_body(viewer, row)
         flags = (policies.is_own_post(viewer, row), visible, visible and policies.can_react(viewer, row),
                  moderator)
-        summary = reactions.get(row.id)
-        counts = tuple(sorted(summary["counts"].items())) if summary else ()
-        mine = frozenset(summary["mine"]) if summary else frozenset()
-        html.append(_render(row, flags, counts, mine, page))
+        html.append(_render(row, flags, page))
     return html

@@ -33,11 +33,10 @@ def needs_guidelines(session, viewer, channel) -> bool:
 
 
 def post_context(request, session, thread, channel, viewer, rows, **options) -> dict:
-    """What _posts.html needs: each post's HTML for this viewer (reactions in one query)."""
+    """What _posts.html needs: each post's HTML for this viewer (rows from service.thread_posts or post_rows)."""
     can_reply = policies.can_reply(viewer, channel, thread.is_locked)
     posts = render_posts(
         rows, viewer=viewer, channel=channel, reaction_kinds=reaction_labels(), can_reply=can_reply,
-        reactions=service.reaction_summary(session, [row.id for row in rows], viewer),
         max_depth=get_settings().max_nesting_depth, csrf=token_for(request) if viewer else "", **options,
     )
     return {"thread": thread, "channel": channel, "posts": posts, "can_reply": can_reply,
@@ -126,7 +125,7 @@ def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref
 
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
                 status_code: int = 200):
-    parents = service.post_rows(session, [parent.id]) if parent else []
+    parents = service.post_rows(session, [parent.id], viewer) if parent else []
     context = post_context(request, session, thread, channel, viewer, parents, without_slot=True)
     context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems,
                    inline=wants_fragment(request))
@@ -166,7 +165,7 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
     if not wants_fragment(request):
         flash(request, announcement)
         return redirect(request, f"/p/{post.public_id}")
-    posts = service.post_rows(session, [post.id])
+    posts = service.post_rows(session, [post.id], viewer)
     context = post_context(request, session, thread, channel, viewer, posts, focus=True)
     context.update(parent_id=parent_key, form={"body": ""}, problems={}, parent=None, announcement=announcement)
     return render(request, "forum/reply_created.html", context)
@@ -224,7 +223,7 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
 
 
 def _post_fragment(request, session, viewer, post, thread, channel, announcement: str):
-    posts = service.post_rows(session, [post.id])
+    posts = service.post_rows(session, [post.id], viewer)
     context = post_context(request, session, thread, channel, viewer, posts, focus=True,
                            without_slot=True)
     context.update(announcement=announcement)
@@ -263,7 +262,7 @@ def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, po
     posting.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
     if not wants_fragment(request):
         return redirect(request, f"/p/{post.public_id}")
-    posts = service.post_rows(session, [post.id])
+    posts = service.post_rows(session, [post.id], viewer)
     context = post_context(request, session, thread, channel, viewer, posts, without_slot=True)
     return render(request, "forum/_posts.html", context)
 

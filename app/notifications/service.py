@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
 
 from app.core.timeutil import utcnow
@@ -49,11 +49,15 @@ def notify(session: Session, *, member_id: int, kind: str, post, message: str = 
     session.flush()
 
 
+_SEALED_IN_BUCKET = (select(SealedNotification).where(SealedNotification.bucket == bindparam("bucket"))
+                     .order_by(SealedNotification.id.desc()).limit(SEALED_SCAN_LIMIT))
+_UNREAD_CLEAR = select(func.count()).where(Notification.member_id == bindparam("member_id"),
+                                           Notification.read_at.is_(None))
+
+
 def _sealed_for(session: Session, member_id: int) -> list[tuple[SealedNotification, dict]]:
     found = []
-    query = (select(SealedNotification).where(SealedNotification.bucket == _bucket(member_id))
-             .order_by(SealedNotification.id.desc()).limit(SEALED_SCAN_LIMIT))
-    for row in session.execute(query).scalars():
+    for row in session.execute(_SEALED_IN_BUCKET, {"bucket": _bucket(member_id)}).scalars():
         data = safespace.decrypt(row.sealed)
         payload = json.loads(data) if data else {}
         if payload.get("m") == member_id:
@@ -62,9 +66,7 @@ def _sealed_for(session: Session, member_id: int) -> list[tuple[SealedNotificati
 
 
 def unread_count(session: Session, member_id: int) -> int:
-    clear = session.execute(
-        select(func.count()).where(Notification.member_id == member_id, Notification.read_at.is_(None))
-    ).scalar_one()
+    clear = session.connection().execute(_UNREAD_CLEAR, {"member_id": member_id}).scalar_one()
     return clear + len(_sealed_for(session, member_id))
 
 
