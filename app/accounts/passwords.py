@@ -4,8 +4,9 @@ from app.core.i18n import _
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256
-# zxcvbn's cost grows with length; the first characters are enough to spot a guessable password.
-_SCORED_PREFIX = 100
+# zxcvbn's cost grows with length, and since 4.5 it refuses more than 72 characters: score the first
+# 72, which are enough to spot a guessable password.
+_SCORED_PREFIX = 72
 
 
 def password_problems(password: str, *, email: str = "", handle: str = "", name: str = "") -> list[str]:

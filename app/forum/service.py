@@ -5,11 +5,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select, type_coerce
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
+from app.core.db import FastUTCDateTime
 from app.forum import policies
 from app.forum.models import (
     Channel,
@@ -210,9 +211,11 @@ def _post_rows_statement():
         ]
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
-               post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status, post.c.created_at,
-               post.c.edited_at, parent.c.number.label("parent_number"),
-               parent.c.public_id.label("parent_public_id"), member.c.handle.label("author_handle"),
+               post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status,
+               type_coerce(post.c.created_at, FastUTCDateTime()).label("created_at"),
+               type_coerce(post.c.edited_at, FastUTCDateTime()).label("edited_at"),
+               parent.c.number.label("parent_number"), parent.c.public_id.label("parent_public_id"),
+               member.c.handle.label("author_handle"),
                member.c.display_name.label("author_name"), organisation.c.name.label("organisation_name"),
                *reactions)
         .select_from(post.outerjoin(parent, parent.c.id == post.c.parent_id)

@@ -54,6 +54,15 @@ def test_sign_up_refuses_weak_passwords(client, password, message):
     assert response.status_code == 422 and message in response.text
 
 
+def test_long_passwords_are_scored_without_error(client):
+    """zxcvbn refuses more than 72 characters since 4.5: long passwords must still get an answer."""
+    weak = client.form("/signup", signup_form(password="password" * 30))
+    assert weak.status_code == 422 and "too easy to guess" in weak.text
+    words = ("heron quartz lantern meadow violet ferry orchard copper whistle glacier thimble saffron "
+             "harbour juniper velvet marble pepper lilac cobalt falcon tundra willow ember kestrel")
+    assert client.form("/signup", signup_form(password=words)).status_code == 303
+
+
 def test_password_is_checked_exactly_as_typed(client, session):
     spaced = "  violet ferry lantern orchard  "
     assert client.form("/signup", signup_form(password=spaced)).status_code == 303
