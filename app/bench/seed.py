@@ -35,7 +35,7 @@ class BenchCorpus:
 
 
 def _sentence(rng: random.Random) -> str:
-    words = rng.choices(_WORDS, k=rng.randint(8, 16))
+    words = rng.choices(_WORDS, k=rng.randint(6, 11))
     return " ".join(words).capitalize() + "."
 
 
