@@ -2,11 +2,10 @@
 
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from functools import lru_cache
 
 from fastapi import Request
-from sqlalchemy import Engine, MetaData, String, TypeDecorator, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
@@ -23,25 +22,6 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class FastUTCDateTime(TypeDecorator):
-    """Reads a stored UTC datetime column with less work than its own type, for selects of many rows.
-
-    Use it as ``type_coerce(column, FastUTCDateTime())``. SQLite keeps the text, which
-    ``datetime.fromisoformat`` parses in C; PostgreSQL's driver already returns datetimes.
-    """
-
-    impl = String
-    cache_ok = True
-
-    def process_result_value(self, value, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 # Set per request by QueryCountMiddleware (benchmarks only): a one-item list counting SQL statements.
 query_counter: ContextVar[list[int] | None] = ContextVar("query_counter", default=None)

@@ -51,15 +51,18 @@ def can_moderate(viewer: Viewer | None) -> bool:
     return viewer is not None and viewer.is_moderator and viewer.status == MemberStatus.active
 
 
-def can_see_post_body(viewer: Viewer | None, post) -> bool:
-    """Published posts for every reader; pending ones for their author and moderators; hidden ones for moderators."""
+def can_see_post_body(viewer: Viewer | None, post, own: bool | None = None) -> bool:
+    """Published posts for every reader; pending ones for their author and moderators; hidden ones for moderators.
+
+    ``own``: is_own_post(viewer, post), when the caller knows it already (pages ask about every post).
+    """
     if post.status == PostStatus.published:
         return True
     if post.status == PostStatus.deleted:
         return False
     if can_moderate(viewer):
         return True
-    return post.status == PostStatus.pending and is_own_post(viewer, post)
+    return post.status == PostStatus.pending and (is_own_post(viewer, post) if own is None else own)
 
 
 def can_see_thread(viewer: Viewer | None, thread, opening_post) -> bool:
@@ -67,5 +70,7 @@ def can_see_thread(viewer: Viewer | None, thread, opening_post) -> bool:
     return not thread.is_pending or can_moderate(viewer) or is_own_post(viewer, opening_post)
 
 
-def can_react(viewer: Viewer | None, post) -> bool:
-    return viewer is not None and post.status == PostStatus.published and not is_own_post(viewer, post)
+def can_react(viewer: Viewer | None, post, own: bool | None = None) -> bool:
+    if viewer is None or post.status != PostStatus.published:
+        return False
+    return not (is_own_post(viewer, post) if own is None else own)

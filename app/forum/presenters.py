@@ -7,36 +7,37 @@ an edit, a deletion, a rename or a new reaction simply misses the cache: nothing
 several app instances need not agree, and a cold cache costs only time.
 """
 
-from functools import lru_cache
-
 from markupsafe import Markup
 
 from app.core import i18n
+from app.core.timeutil import as_utc
 from app.forum import policies
 
 POST_TEMPLATE = "forum/_post.html"
+CACHE_SIZE = 8192
+# (row values, viewer flags, page settings) -> HTML. A plain dict, oldest entry evicted first: its
+# tuple keys hash and compare in C, where an lru_cache over the rows themselves did it in Python.
+_cache: dict[tuple, str] = {}
 
 
-@lru_cache(maxsize=8192)
-def _render(row, flags: tuple, page: tuple) -> Markup:
+def _render(row, flags: tuple, page: tuple) -> str:
     from app.core.templating import templates
 
     own, visible, can_react, moderator = flags
     anonymous, max_depth, can_reply, csrf, focus, without_slot, kinds, _locale = page
     counts = {kind: row._mapping[f"reactions_{kind}"] for kind, _label in kinds}
-    mine = {kind for kind, _label in kinds if row._mapping[f"mine_{kind}"]}
-    html = templates.get_template(POST_TEMPLATE).render(
-        post=row, own=own, visible=visible, can_react=can_react, moderator=moderator,
-        counts={kind: count for kind, count in counts.items() if count}, mine=mine, anonymous=anonymous,
+    return templates.get_template(POST_TEMPLATE).render(
+        post=row, created_at=as_utc(row.created_at), own=own, visible=visible, can_react=can_react,
+        moderator=moderator, counts={kind: count for kind, count in counts.items() if count},
+        mine={kind for kind, _label in kinds if row._mapping[f"mine_{kind}"]}, anonymous=anonymous,
         max_depth=max_depth, can_reply=can_reply, csrf=csrf, focus=focus, without_slot=without_slot,
         reaction_kinds=kinds,
     )
-    return Markup(html)
 
 
 def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool, csrf: str,
-                 focus: bool = False, without_slot: bool = False) -> list[Markup]:
-    """The HTML of each post for this viewer (per-viewer flags computed here, in one pass).
+                 focus: bool = False, without_slot: bool = False) -> Markup:
+    """The HTML of the posts for this viewer, as one string (per-viewer flags computed here, in one pass).
 
     The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
     """
@@ -45,8 +46,14 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
             without_slot, tuple(reaction_kinds), i18n.current_locale())
     html = []
     for row in rows:
-        visible = policies.can_see_post_body(viewer, row)
-        flags = (policies.is_own_post(viewer, row), visible, visible and policies.can_react(viewer, row),
-                 moderator)
-        html.append(_render(row, flags, page))
-    return html
+        own = policies.is_own_post(viewer, row)
+        visible = policies.can_see_post_body(viewer, row, own)
+        flags = (own, visible, visible and policies.can_react(viewer, row, own), moderator)
+        key = (tuple(row), flags, page)
+        found = _cache.get(key)
+        if found is None:
+            found = _cache[key] = _render(row, flags, page)
+            if len(_cache) > CACHE_SIZE:  # handler threads share the cache: evict without raising
+                _cache.pop(next(iter(_cache), None), None)
+        html.append(found)
+    return Markup("\n".join(html))

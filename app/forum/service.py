@@ -5,12 +5,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, type_coerce
+from sqlalchemy import String, and_, bindparam, exists, func, or_, select, type_coerce
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
-from app.core.db import FastUTCDateTime
 from app.forum import policies
 from app.forum.models import (
     Channel,
@@ -198,7 +197,8 @@ def _post_rows_statement():
     """Post rows with their authors and reactions, as a Core select of only the columns pages use.
 
     Per reaction kind, two correlated subqueries on the reaction key: how many chose it and whether
-    the viewer (``viewer_id``; -1 for nobody) did. Built once.
+    the viewer (``viewer_id``; -1 for nobody) did. The timestamps come as the driver returns them,
+    untyped: presenters parse them (timeutil.as_utc) only for a post not rendered before. Built once.
     """
     post, member, organisation, reaction = Post.__table__, Member.__table__, Organisation.__table__, Reaction.__table__
     parent = post.alias("parent")
@@ -212,8 +212,8 @@ def _post_rows_statement():
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
                post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status,
-               type_coerce(post.c.created_at, FastUTCDateTime()).label("created_at"),
-               type_coerce(post.c.edited_at, FastUTCDateTime()).label("edited_at"),
+               type_coerce(post.c.created_at, String).label("created_at"),
+               type_coerce(post.c.edited_at, String).label("edited_at"),
                parent.c.number.label("parent_number"), parent.c.public_id.label("parent_public_id"),
                member.c.handle.label("author_handle"),
                member.c.display_name.label("author_name"), organisation.c.name.label("organisation_name"),

@@ -52,7 +52,12 @@ def keys() -> Keys:
 
 def seal(member_id: int, thread_id: int, with_keys: Keys | None = None) -> str:
     """The author's seal for one thread."""
-    key = (with_keys or keys()).seal
+    return _seal((with_keys or keys()).seal, member_id, thread_id)
+
+
+@lru_cache(maxsize=4096)
+def _seal(key: bytes, member_id: int, thread_id: int) -> str:
+    """Remembered: a page of an anonymous thread checks the viewer's seal against every post."""
     return hmac.new(key, f"post:{member_id}:{thread_id}".encode(), hashlib.sha256).hexdigest()
 
 

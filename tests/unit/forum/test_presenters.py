@@ -1,0 +1,39 @@
+"""The per-post HTML cache: bounded, and keyed by everything a post's markup shows."""
+
+from app.accounts.models import Viewer
+from app.forum import presenters, service
+from app.forum.models import Channel, Reaction, ReactionKind
+from tests.factories import make_member, make_thread
+
+KINDS = [(ReactionKind.helpful.value, "Helpful"), (ReactionKind.same_here.value, "Same here")]
+
+
+def _html(session, thread, viewer) -> str:
+    channel = session.get(Channel, thread.channel_id)
+    rows, _page = service.thread_posts(session, thread, 1, viewer)
+    return str(presenters.render_posts(rows, viewer=viewer, channel=channel, reaction_kinds=KINDS, max_depth=3,
+                                       can_reply=viewer is not None, csrf="token" if viewer else ""))
+
+
+def test_cache_stays_within_its_size(session, monkeypatch):
+    monkeypatch.setattr(presenters, "_cache", {})
+    monkeypatch.setattr(presenters, "CACHE_SIZE", 3)
+    thread = make_thread(session, replies=5)
+    html = _html(session, thread, None)
+    assert html.count("<article") == 6 and len(presenters._cache) == 3
+    assert _html(session, thread, None) == html  # evicted posts render again, the same
+
+
+def test_a_new_reaction_or_another_viewer_misses_the_cache(session, monkeypatch):
+    monkeypatch.setattr(presenters, "_cache", {})
+    thread = make_thread(session)
+    reader = Viewer.of(make_member(session))
+    before = _html(session, thread, reader)
+    assert 'aria-pressed="false">Helpful <span class="count">0</span>' in before
+    opening = service.thread_posts(session, thread, 1, None)[0][0]
+    session.add(Reaction(post_id=opening.id, member_id=reader.id, kind=ReactionKind.helpful.value))
+    session.flush()
+    after = _html(session, thread, reader)
+    assert 'aria-pressed="true">Helpful <span class="count">1</span>' in after
+    assert "Helpful <span class=\"count\">1</span>" in _html(session, thread, None)
+    assert 'aria-pressed="true"' not in _html(session, thread, Viewer.of(make_member(session)))
