@@ -109,8 +109,7 @@ def bound_app(app, connection):
 
     def read_session_in_test_transaction():
         # Joins the test's transaction without a savepoint of its own, so closing it undoes nothing.
-        with Session(bind=connection, join_transaction_mode="rollback_only") as s:
-            yield s
+        return Session(bind=connection, join_transaction_mode="rollback_only")
 
     app.dependency_overrides[get_session] = session_in_test_transaction
     app.dependency_overrides[get_read_session] = read_session_in_test_transaction

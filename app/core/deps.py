@@ -11,7 +11,7 @@ from app.core.db import SAFE_METHODS, get_read_session, get_session
 from app.notifications import service as notifications
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 class SignInRequired(Exception):
@@ -30,14 +30,20 @@ async def load_viewer(request: Request, session: SessionDep, reader: ReadSession
     out it reads nothing, signed in it makes a few indexed reads, which cost less than a hop to a
     worker thread.
     """
-    if request.method not in SAFE_METHODS:
-        session = reader
     if "viewer" not in request.state._state:
-        member = None
+        request.state.viewer = None
         if not request.state.browser_key_is_new:
-            member = accounts_service.member_for_browser(session, request.state.browser_key)
-        request.state.viewer = Viewer.of(member, notifications.unread_count(session, member.id)) if member else None
+            if request.method in SAFE_METHODS:
+                request.state.viewer = _signed_in_viewer(session, request.state.browser_key)
+            else:
+                with reader:
+                    request.state.viewer = _signed_in_viewer(reader, request.state.browser_key)
     return request.state.viewer
+
+
+def _signed_in_viewer(session: Session, browser_key: str) -> Viewer | None:
+    member = accounts_service.member_for_browser(session, browser_key)
+    return Viewer.of(member, notifications.unread_count(session, member.id)) if member else None
 
 
 OptionalUser = Annotated[Viewer | None, Depends(load_viewer)]

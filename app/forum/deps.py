@@ -22,6 +22,14 @@ def thread_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tu
     return found
 
 
+def thread_with_tags_or_404(session: Session, public_id: str,
+                            viewer: Viewer | None) -> tuple[Thread, Channel, list[str]]:
+    found = service.thread_with_tags(session, public_id, viewer)
+    if found is None:
+        raise NotFound()
+    return found
+
+
 def post_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Post, Thread, Channel]:
     found = service.post_with_context(session, public_id, viewer)
     if found is None:

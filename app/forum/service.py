@@ -160,17 +160,26 @@ def tags_for_threads(session: Session, thread_ids: list[int]) -> dict[int, list[
     return tags
 
 
-_THREAD_WITH_CHANNEL = (select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id)
+_TAG_LIST = (select(func.aggregate_strings(Tag.slug, ",")).join(ThreadTag, ThreadTag.tag_id == Tag.id)
+             .where(ThreadTag.thread_id == Thread.id).scalar_subquery().label("tags"))
+_THREAD_WITH_CHANNEL = (select(Thread, Channel, _TAG_LIST).join(Channel, Channel.id == Thread.channel_id)
                         .where(Thread.public_id == bindparam("public_id")))
 
 
 def thread_with_channel(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel] | None:
     """The thread and its channel, if the viewer may read them."""
+    found = thread_with_tags(session, public_id, viewer)
+    return found[:2] if found else None
+
+
+def thread_with_tags(session: Session, public_id: str,
+                     viewer: Viewer | None) -> tuple[Thread, Channel, list[str]] | None:
+    """The thread, its channel and its tags (in one query), if the viewer may read them."""
     row = session.execute(_THREAD_WITH_CHANNEL, {"public_id": public_id}).first()
     if row is None or not policies.can_read_channel(viewer, row.Channel) or not _thread_visible(session, row.Thread,
                                                                                                   viewer):
         return None
-    return row.Thread, row.Channel
+    return row.Thread, row.Channel, sorted(row.tags.split(",")) if row.tags else []
 
 
 def _thread_visible(session: Session, thread: Thread, viewer: Viewer | None) -> bool:

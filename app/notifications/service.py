@@ -49,15 +49,17 @@ def notify(session: Session, *, member_id: int, kind: str, post, message: str = 
     session.flush()
 
 
-_SEALED_IN_BUCKET = (select(SealedNotification).where(SealedNotification.bucket == bindparam("bucket"))
+_SEALED_IN_BUCKET = (select(SealedNotification.id, SealedNotification.sealed, SealedNotification.created_on)
+                     .where(SealedNotification.bucket == bindparam("bucket"))
                      .order_by(SealedNotification.id.desc()).limit(SEALED_SCAN_LIMIT))
 _UNREAD_CLEAR = select(func.count()).where(Notification.member_id == bindparam("member_id"),
                                            Notification.read_at.is_(None))
 
 
-def _sealed_for(session: Session, member_id: int) -> list[tuple[SealedNotification, dict]]:
+def _sealed_for(session: Session, member_id: int) -> list[tuple]:
+    """The member's sealed notifications: (row with id, sealed and created_on; decrypted payload)."""
     found = []
-    for row in session.execute(_SEALED_IN_BUCKET, {"bucket": _bucket(member_id)}).scalars():
+    for row in session.connection().execute(_SEALED_IN_BUCKET, {"bucket": _bucket(member_id)}):
         data = safespace.decrypt(row.sealed)
         payload = json.loads(data) if data else {}
         if payload.get("m") == member_id:
