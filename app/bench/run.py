@@ -102,12 +102,12 @@ def sign_in(base: str) -> tuple[str, str]:
     """Sign the benchmark member in; returns (session cookie, CSRF token)."""
     with httpx.Client(base_url=base, follow_redirects=False) as client:
         page = client.get("/signin").text
-        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+        token = re.search(r'name="csrf_token" value="([A-Za-z0-9_-]+)"', page).group(1)
         client.post("/signin", data={"csrf_token": token, "email": "bench0@example.org",
                                      "password": BENCH_PASSWORD})
         cookie = client.cookies["cg_session"]
         page = client.get("/settings/profile").text
-        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+        token = re.search(r'name="csrf_token" value="([A-Za-z0-9_-]+)"', page).group(1)
     return cookie, token
 
 

@@ -29,11 +29,11 @@ def test_a_new_reaction_or_another_viewer_misses_the_cache(session, monkeypatch)
     thread = make_thread(session)
     reader = Viewer.of(make_member(session))
     before = _html(session, thread, reader)
-    assert 'aria-pressed="false">Helpful <span class="count">0</span>' in before
+    assert 'aria-pressed="false">Helpful <b>0</b>' in before
     opening = service.thread_posts(session, thread, 1, None)[0][0]
     session.add(Reaction(post_id=opening.id, member_id=reader.id, kind=ReactionKind.helpful.value))
     session.flush()
     after = _html(session, thread, reader)
-    assert 'aria-pressed="true">Helpful <span class="count">1</span>' in after
-    assert "Helpful <span class=\"count\">1</span>" in _html(session, thread, None)
+    assert 'aria-pressed="true">Helpful <b>1</b>' in after
+    assert "Helpful <b>1</b>" in _html(session, thread, None)
     assert 'aria-pressed="true"' not in _html(session, thread, Viewer.of(make_member(session)))
