@@ -37,11 +37,13 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, immediate: bool = False) -> Engine:
-    """An engine tuned for the backend: WAL, busy timeout and explicit BEGIN on SQLite."""
+def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) -> Engine:
+    """An engine tuned for the backend: WAL, busy timeout and explicit BEGIN on SQLite; on PostgreSQL
+    ``autocommit`` for readers."""
     if not is_sqlite(url):
         # pool_recycle rather than pre-ping: a ping before every checkout costs a round trip per request.
-        engine = create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=40)
+        engine = create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=40,
+                               isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED")
         event.listen(engine, "before_cursor_execute", _count_query)
         return engine
     # A request holds its connection while it waits its turn for a handler thread, so the pool must
@@ -70,12 +72,21 @@ def make_engine(url: str, *, immediate: bool = False) -> Engine:
 
 
 class Database:
-    """A reader and a writer engine; on PostgreSQL both are the same engine."""
+    """A reader and a writer engine.
+
+    On SQLite they are two pools, the writer's transactions taking the write lock up front. On
+    PostgreSQL they share one pool, and the reader runs in autocommit: under READ COMMITTED each
+    statement takes its own snapshot even inside a transaction, so BEGIN and COMMIT would only add
+    two round trips to every page.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.reader = make_engine(url)
-        self.writer = make_engine(url, immediate=True) if is_sqlite(url) else self.reader
+        if is_sqlite(url):
+            self.reader, self.writer = make_engine(url), make_engine(url, immediate=True)
+        else:
+            # A pool of its own: switching a shared connection in and out of autocommit costs round trips.
+            self.reader, self.writer = make_engine(url, autocommit=True), make_engine(url)
         self._read_sessions = sessionmaker(self.reader, class_=Session, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.writer, class_=Session, expire_on_commit=False)
 
