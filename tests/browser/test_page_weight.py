@@ -1,11 +1,14 @@
-"""Page weight of a 20-post thread: HTML, CSS and JavaScript, uncompressed, as the browser
-fetched them. DESIGN.md's budget: under 100 KB before compression.
+"""Page weight of a 20-post thread: HTML, CSS and JavaScript as the browser fetched them.
+DESIGN.md's budget: under 100 KB before compression; the performance issue adds 35 KB gzipped.
 
 Replies are demo-sized (the demo's posts average about 360 characters of Markdown), and the
 reader is a signed-in member who may react and reply to every post: the heaviest ordinary view.
 """
 
-BUDGET = 100_000  # bytes
+import gzip
+
+BUDGET = 100_000  # bytes, uncompressed
+GZIP_BUDGET = 35_000  # bytes, each file gzipped (the server gzips responses, static files too)
 REPLIES = [
     "We tried something similar in **Strathmorven** last spring. The hardest part was not the "
     "design of the scheme but getting the first three employers to sign: after that the others "
@@ -27,11 +30,13 @@ def page_weight(page, url: str, origin: str) -> dict[str, int]:
     responses = []
     page.on("response", lambda response: responses.append(response))
     page.goto(url, wait_until="load")
-    sizes = {"document": 0, "stylesheet": 0, "script": 0}
+    sizes = {"document": 0, "stylesheet": 0, "script": 0, "gzipped": 0}
     for response in responses:
         kind = response.request.resource_type
         if kind in sizes and response.url.startswith(origin):
-            sizes[kind] += len(response.body())  # decoded, so the uncompressed size
+            body = response.body()  # decoded, so the uncompressed size
+            sizes[kind] += len(body)
+            sizes["gzipped"] += len(gzip.compress(body, compresslevel=5))
     return sizes
 
 
@@ -50,8 +55,10 @@ def test_twenty_post_thread_page_weight(open_page, forum, capsys):
 
     with capsys.disabled():
         for reader, sizes in weights.items():
-            parts = ", ".join(f"{kind} {size / 1000:.1f} KB" for kind, size in sizes.items())
-            total = sum(sizes.values()) / 1000
-            print(f"\npage weight of a 20-post thread ({reader}): {total:.1f} KB ({parts})")
+            parts = ", ".join(f"{kind} {size / 1000:.1f} KB" for kind, size in sizes.items() if kind != "gzipped")
+            total = (sum(sizes.values()) - sizes["gzipped"]) / 1000
+            print(f"\npage weight of a 20-post thread ({reader}): {total:.1f} KB ({parts}); "
+                  f"gzipped {sizes['gzipped'] / 1000:.1f} KB")
     for reader, sizes in weights.items():
-        assert sum(sizes.values()) < BUDGET, f"over budget for {reader}: {sizes}"
+        assert sum(sizes.values()) - sizes["gzipped"] < BUDGET, f"over budget for {reader}: {sizes}"
+        assert sizes["gzipped"] < GZIP_BUDGET, f"over the gzipped budget for {reader}: {sizes}"
