@@ -27,6 +27,7 @@ run: install
 	$(BIN)/forum serve
 
 test: install
+	$(BIN)/ruff check app tests
 	$(BIN)/pytest
 
 test-postgres: install

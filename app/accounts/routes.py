@@ -115,7 +115,8 @@ def sign_in(request: Request, session: SessionDep, email: FormStr = "", password
             next: FormStr = "/"):
     limit = get_settings().signin_limit
     allowed = ratelimit.hit(session, "signin-address", client_address(request), limit=limit, period=900)
-    allowed = ratelimit.hit(session, "signin-email", service.normalise_email(email), limit=limit, period=900) and allowed
+    email_allowed = ratelimit.hit(session, "signin-email", service.normalise_email(email), limit=limit, period=900)
+    allowed = email_allowed and allowed
     member = service.authenticate(session, email, password) if allowed else None
     problem = None
     if not allowed:

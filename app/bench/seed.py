@@ -15,7 +15,15 @@ from app.forum.models import Channel, ChannelKind, Post, Reaction, Thread, Visib
 from app.safespace import service as safespace
 
 BENCH_PASSWORD = "benchmark passphrase for loopback only"
-_WORDS = ["partnership", "council", "university", "evaluation", "procurement", "skills", "bootcamp", "anchor", "institution", "data", "sharing", "agreement", "outcomes", "funding", "pilot", "community", "wealth", "building", "resilience", "employers", "local", "growth", "inclusive", "leadership", "governance", "trust", "budget", "timeline", "learners", "apprenticeships", "transport", "housing", "health", "wellbeing", "business", "support", "high", "street", "regeneration", "net", "zero", "retrofit", "commissioning", "volunteers", "charity", "board", "metrics", "baseline", "survey", "interviews", "cohort", "completion"]
+_WORDS = [
+    "partnership", "council", "university", "evaluation", "procurement", "skills", "bootcamp", "anchor",
+    "institution", "data", "sharing", "agreement", "outcomes", "funding", "pilot", "community", "wealth",
+    "building", "resilience", "employers", "local", "growth", "inclusive", "leadership", "governance",
+    "trust", "budget", "timeline", "learners", "apprenticeships", "transport", "housing", "health",
+    "wellbeing", "business", "support", "high", "street", "regeneration", "net", "zero", "retrofit",
+    "commissioning", "volunteers", "charity", "board", "metrics", "baseline", "survey", "interviews",
+    "cohort", "completion",
+]
 _CHANNELS = (
     ("bench-pilot-england", "Bench pilot England", ChannelKind.pilot),
     ("bench-pilot-wales", "Bench pilot Wales", ChannelKind.pilot),

@@ -279,8 +279,8 @@ def member_activity(session: Session, member: Member, viewer: Viewer | None, lim
     """The member's latest published posts in channels the viewer can read; never anonymous ones."""
     channels = readable_channels_query(viewer is not None).where(Channel.is_anonymous.is_(False)).subquery()
     query = (
-        select(Post.public_id, Post.number, Post.created_at, Thread.title, Thread.slug, channels.c.name.label("channel_name"),
-               channels.c.slug.label("channel_slug"))
+        select(Post.public_id, Post.number, Post.created_at, Thread.title, Thread.slug,
+               channels.c.name.label("channel_name"), channels.c.slug.label("channel_slug"))
         .join(Thread, Thread.id == Post.thread_id)
         .join(channels, channels.c.id == Thread.channel_id)
         .where(Post.author_id == member.id, Post.status == PostStatus.published)

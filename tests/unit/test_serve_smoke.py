@@ -25,8 +25,8 @@ def test_fresh_demo_starts_and_answers(tmp_path):
     forum = [sys.executable, "-m", "app.cli"]
     subprocess.run([*forum, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
     accounts = tmp_path / "accounts.txt"
-    seeded = subprocess.run([*forum, "seed-demo", "--accounts-file", str(accounts)], cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-                            timeout=120)
+    seeded = subprocess.run([*forum, "seed-demo", "--accounts-file", str(accounts)], cwd=ROOT, env=env, check=True,
+                            capture_output=True, text=True, timeout=120)
     assert "admin@example.org" in seeded.stdout and "moderator@example.org" in seeded.stdout
     assert "member2@example.org" in accounts.read_text()
     again = subprocess.run([*forum, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True, text=True,

@@ -65,7 +65,8 @@ def test_start_thread_without_js(client_as, session):
     form = browser.get(f"/c/{channel.slug}/new")
     assert form.status_code == 200 and 'name="csrf_token"' in form.text
     response = browser.form(f"/c/{channel.slug}/new", {"title": "Procurement that favours local firms",
-                                                        "body": "We changed our **scoring**.", "tags": "procurement, Local Wealth"})
+                                                        "body": "We changed our **scoring**.",
+                                                        "tags": "procurement, Local Wealth"})
     assert response.status_code == 303
     thread = session.execute(select(Thread).where(Thread.channel_id == channel.id)).scalar_one()
     assert response.headers["location"] == f"/t/{thread.public_id}-{thread.slug}"
@@ -172,7 +173,8 @@ def test_reply_with_bad_parent_or_empty_body_keeps_text(client_as, session):
     thread = make_thread(session)
     other = make_thread(session)
     browser = client_as(make_member(session))
-    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "my words", "parent_id": first_post(session, other).public_id})
+    foreign_parent = first_post(session, other).public_id
+    response = browser.form(f"/t/{thread.public_id}/reply", {"body": "my words", "parent_id": foreign_parent})
     assert response.status_code == 422 and "my words" in response.text
     empty = browser.form(f"/t/{thread.public_id}/reply", {"body": ""}, htmx=True)
     assert empty.status_code == 422 and empty.headers["HX-Retarget"] == "#reply-form"

@@ -162,8 +162,8 @@ def test_suspending_the_author_of_a_post_without_knowing_who(client_as, safe_spa
     assert "Named a council" in refused.text and "Let me explain" in refused.text
     elsewhere = make_thread(session)
     assert client_as(author).form(f"/t/{elsewhere.public_id}/reply", {"body": "Fine here"}).status_code == 303
-    assert client_as(make_member(session)).form(f"/t/{thread.public_id}/reply", {"body": "Others fine", "guidelines": "yes"}
-                                                 ).status_code == 303
+    other = client_as(make_member(session))
+    assert other.form(f"/t/{thread.public_id}/reply", {"body": "Others fine", "guidelines": "yes"}).status_code == 303
     log = moderator.get("/mod/log").text
     assert "Suspended the author of" in log and "Orla" not in log
     sanction = session.execute(select(Sanction)).scalar_one()
@@ -179,8 +179,8 @@ def test_warning_and_replies_reach_the_anonymous_author_privately(client_as, saf
     author = make_member(session)
     thread = make_thread(session, channel=safe_space, author=author, title="Sealed notices")
     post = first_post(session, thread)
-    client_as(make_member(session)).form(f"/t/{thread.public_id}/reply", {"body": "Thank you for this", "guidelines": "yes",
-                                                                          "parent_id": post.public_id})
+    reply = {"body": "Thank you for this", "guidelines": "yes", "parent_id": post.public_id}
+    client_as(make_member(session)).form(f"/t/{thread.public_id}/reply", reply)
     moderator = client_as(make_member(session, role="moderator"))
     moderator.form(f"/mod/posts/{post.public_id}/sanction", {"kind": "warning", "reason": "Too much detail"})
     assert session.execute(select(Notification)).first() is None  # nothing in clear
