@@ -67,7 +67,7 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
     threads, pager = service.channel_threads(session, channel, page_number(page), viewer)
     context = {
         "channel": channel, "threads": threads, "page": pager,
-        "tags": service.tags_for_threads(session, [t.id for t in threads]),
+        "tags": {thread.id: service.tag_list(thread.tags) for thread in threads},
         "can_start": policies.can_start_thread(viewer, channel),
     }
     return render(request, "forum/channel_show.html", context, block="thread_list")

@@ -72,9 +72,12 @@ def readable_channels_query(for_members: bool):
     return query
 
 
+_CHANNEL_BY_SLUG = select(Channel).where(Channel.slug == bindparam("slug"))
+
+
 def channel_by_slug(session: Session, slug: str, viewer: Viewer | None) -> Channel | None:
     """The channel if the viewer may read it (archived channels stay readable)."""
-    channel = session.execute(select(Channel).where(Channel.slug == slug)).scalar_one_or_none()
+    channel = session.execute(_CHANNEL_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     return channel if channel and policies.can_read_channel(viewer, channel) else None
 
 
@@ -117,6 +120,16 @@ def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str,
             if any(row.kind == kind for row in rows)]
 
 
+# A thread's tags as one comma-separated column (slugs hold no commas): see tag_list.
+_TAG_LIST = (select(func.aggregate_strings(Tag.slug, ",")).join(ThreadTag, ThreadTag.tag_id == Tag.id)
+             .where(ThreadTag.thread_id == Thread.id).scalar_subquery().label("tags"))
+
+
+def tag_list(tags: str | None) -> list[str]:
+    """The tags of a _TAG_LIST column, in order."""
+    return sorted(tags.split(",")) if tags else []
+
+
 @lru_cache(maxsize=2)
 def _channel_statements(with_pending: bool):
     """The count and page selects for a channel's threads, built once per audience."""
@@ -127,7 +140,7 @@ def _channel_statements(with_pending: bool):
     page = (
         select(Thread.id, Thread.public_id, Thread.title, Thread.slug, Thread.is_pinned, Thread.is_locked,
                Thread.is_pending, Thread.reply_count, Thread.created_at, Thread.last_activity_at,
-               Member.handle.label("author_handle"), Member.display_name.label("author_name"))
+               Member.handle.label("author_handle"), Member.display_name.label("author_name"), _TAG_LIST)
         .outerjoin(Member, Member.id == Thread.author_id)
         .where(listed)
         .order_by(Thread.is_pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
@@ -138,7 +151,8 @@ def _channel_statements(with_pending: bool):
 
 
 def channel_threads(session: Session, channel: Channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
-    """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators)."""
+    """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators),
+    each with its tags (``tag_list(row.tags)``)."""
     per_page = get_settings().threads_per_page
     count, select_page = _channel_statements(policies.can_moderate(viewer))
     total = session.execute(count, {"channel_id": channel.id}).scalar_one()
@@ -147,21 +161,6 @@ def channel_threads(session: Session, channel: Channel, page_number: int, viewer
     return session.execute(select_page, params).all(), page
 
 
-_TAGS_OF_THREADS = (select(ThreadTag.thread_id, Tag.slug).join(Tag, Tag.id == ThreadTag.tag_id)
-                    .where(ThreadTag.thread_id.in_(bindparam("ids", expanding=True))).order_by(Tag.slug))
-
-
-def tags_for_threads(session: Session, thread_ids: list[int]) -> dict[int, list[str]]:
-    if not thread_ids:
-        return {}
-    tags: dict[int, list[str]] = {}
-    for thread_id, slug in session.connection().execute(_TAGS_OF_THREADS, {"ids": thread_ids}):
-        tags.setdefault(thread_id, []).append(slug)
-    return tags
-
-
-_TAG_LIST = (select(func.aggregate_strings(Tag.slug, ",")).join(ThreadTag, ThreadTag.tag_id == Tag.id)
-             .where(ThreadTag.thread_id == Thread.id).scalar_subquery().label("tags"))
 _THREAD_WITH_CHANNEL = (select(Thread, Channel, _TAG_LIST).join(Channel, Channel.id == Thread.channel_id)
                         .where(Thread.public_id == bindparam("public_id")))
 
@@ -179,7 +178,7 @@ def thread_with_tags(session: Session, public_id: str,
     if row is None or not policies.can_read_channel(viewer, row.Channel) or not _thread_visible(session, row.Thread,
                                                                                                   viewer):
         return None
-    return row.Thread, row.Channel, sorted(row.tags.split(",")) if row.tags else []
+    return row.Thread, row.Channel, tag_list(row.tags)
 
 
 def _thread_visible(session: Session, thread: Thread, viewer: Viewer | None) -> bool:
