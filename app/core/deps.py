@@ -42,8 +42,8 @@ async def load_viewer(request: Request, session: SessionDep, reader: ReadSession
 
 
 def _signed_in_viewer(session: Session, browser_key: str) -> Viewer | None:
-    member = accounts_service.member_for_browser(session, browser_key)
-    return Viewer.of(member, notifications.unread_count(session, member.id)) if member else None
+    member = accounts_service.member_for_browser(session, browser_key, notifications.UNREAD_COLUMN)
+    return Viewer.of(member, notifications.unread_count(session, member.id, member.unread)) if member else None
 
 
 OptionalUser = Annotated[Viewer | None, Depends(load_viewer)]

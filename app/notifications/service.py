@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
 
+from app.accounts.models import Member
 from app.core.timeutil import utcnow
 from app.notifications.models import Notification, NotificationKind, SealedNotification
 from app.safespace import service as safespace
@@ -52,8 +53,9 @@ def notify(session: Session, *, member_id: int, kind: str, post, message: str = 
 _SEALED_IN_BUCKET = (select(SealedNotification.id, SealedNotification.sealed, SealedNotification.created_on)
                      .where(SealedNotification.bucket == bindparam("bucket"))
                      .order_by(SealedNotification.id.desc()).limit(SEALED_SCAN_LIMIT))
-_UNREAD_CLEAR = select(func.count()).where(Notification.member_id == bindparam("member_id"),
-                                           Notification.read_at.is_(None))
+# The member's unread plain notifications, as a column of a query over Member (the viewer lookup's).
+UNREAD_COLUMN = (select(func.count()).where(Notification.member_id == Member.id, Notification.read_at.is_(None))
+                 .scalar_subquery().label("unread"))
 
 
 def _sealed_for(session: Session, member_id: int) -> list[tuple]:
@@ -67,8 +69,11 @@ def _sealed_for(session: Session, member_id: int) -> list[tuple]:
     return found
 
 
-def unread_count(session: Session, member_id: int) -> int:
-    clear = session.connection().execute(_UNREAD_CLEAR, {"member_id": member_id}).scalar_one()
+def unread_count(session: Session, member_id: int, clear: int | None = None) -> int:
+    """All unread notifications: the plain ones (``clear``, when the caller selected UNREAD_COLUMN)
+    and the sealed ones."""
+    if clear is None:
+        clear = session.execute(select(UNREAD_COLUMN).where(Member.id == member_id)).scalar_one()
     return clear + len(_sealed_for(session, member_id))
 
 

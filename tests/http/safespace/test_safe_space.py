@@ -188,6 +188,8 @@ def test_warning_and_replies_reach_the_anonymous_author_privately(client_as, saf
     mine = client_as(author)
     page = mine.get("/notifications").text
     assert "Participant B replied to you" in page and "Too much detail" in page and "Sealed notices" in page
+    make_reply(session, make_thread(session, author=author), body="And one in the open")  # a plain one too
+    assert "3<span class=\"visually-hidden\"> unread" in mine.get(f"/t/{thread.public_id}-{thread.slug}").text
     assert "Too much detail" not in client_as(make_member(session)).get("/notifications").text
     assert mine.form("/notifications/read").status_code == 303
     assert session.execute(select(SealedNotification)).first() is None  # gone once read
