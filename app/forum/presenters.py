@@ -7,6 +7,9 @@ an edit, a deletion, a rename or a new reaction simply misses the cache: nothing
 several app instances need not agree, and a cold cache costs only time.
 """
 
+from collections import OrderedDict
+from contextlib import suppress
+
 from markupsafe import Markup
 
 from app.core import i18n
@@ -15,9 +18,10 @@ from app.forum import policies
 
 POST_TEMPLATE = "forum/_post.html"
 CACHE_SIZE = 8192
-# (row values, viewer flags, page settings) -> HTML. A plain dict, oldest entry evicted first: its
-# tuple keys hash and compare in C, where an lru_cache over the rows themselves did it in Python.
-_cache: dict[tuple, str] = {}
+# (row values, viewer flags, page settings) -> HTML, least recently used evicted first. Its tuple keys
+# hash and compare in C, where an lru_cache over the rows themselves did it in Python. Handler threads
+# and the event loop share it: each OrderedDict call below is atomic, and a race costs only a miss.
+_cache: OrderedDict[tuple, str] = OrderedDict()
 
 
 def _render(row, flags: tuple, page: tuple) -> str:
@@ -53,7 +57,11 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
         found = _cache.get(key)
         if found is None:
             found = _cache[key] = _render(row, flags, page)
-            if len(_cache) > CACHE_SIZE:  # handler threads share the cache: evict without raising
-                _cache.pop(next(iter(_cache), None), None)
+            if len(_cache) > CACHE_SIZE:
+                with suppress(KeyError):  # another thread emptied it meanwhile
+                    _cache.popitem(last=False)
+        else:
+            with suppress(KeyError):  # another thread evicted it meanwhile
+                _cache.move_to_end(key)
         html.append(found)
     return Markup("\n".join(html))

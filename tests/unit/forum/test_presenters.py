@@ -1,5 +1,9 @@
 """The per-post HTML cache: bounded, and keyed by everything a post's markup shows."""
 
+import sys
+import threading
+from collections import OrderedDict
+
 from app.accounts.models import Viewer
 from app.forum import presenters, service
 from app.forum.models import Channel, Reaction, ReactionKind
@@ -16,7 +20,7 @@ def _html(session, thread, viewer) -> str:
 
 
 def test_cache_stays_within_its_size(session, monkeypatch):
-    monkeypatch.setattr(presenters, "_cache", {})
+    monkeypatch.setattr(presenters, "_cache", OrderedDict())
     monkeypatch.setattr(presenters, "CACHE_SIZE", 3)
     thread = make_thread(session, replies=5)
     html = _html(session, thread, None)
@@ -25,7 +29,7 @@ def test_cache_stays_within_its_size(session, monkeypatch):
 
 
 def test_a_new_reaction_or_another_viewer_misses_the_cache(session, monkeypatch):
-    monkeypatch.setattr(presenters, "_cache", {})
+    monkeypatch.setattr(presenters, "_cache", OrderedDict())
     thread = make_thread(session)
     reader = Viewer.of(make_member(session))
     before = _html(session, thread, reader)
@@ -37,3 +41,34 @@ def test_a_new_reaction_or_another_viewer_misses_the_cache(session, monkeypatch)
     assert 'aria-pressed="true">Helpful <b>1</b>' in after
     assert "Helpful <b>1</b>" in _html(session, thread, None)
     assert 'aria-pressed="true"' not in _html(session, thread, Viewer.of(make_member(session)))
+
+
+def test_threads_sharing_a_full_cache_never_fail(session, monkeypatch):
+    """The event loop and handler threads render posts at once; eviction must not raise."""
+    monkeypatch.setattr(presenters, "_cache", OrderedDict())
+    monkeypatch.setattr(presenters, "CACHE_SIZE", 2)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    thread = make_thread(session, replies=7)
+    channel = session.get(Channel, thread.channel_id)
+    rows, _page = service.thread_posts(session, thread, 1, None)
+    failures = []
+
+    def render_many(offset: int) -> None:
+        try:
+            for i in range(300):
+                chosen = rows[(offset + i) % len(rows):][:3]
+                presenters.render_posts(chosen, viewer=None, channel=channel, reaction_kinds=KINDS, max_depth=3,
+                                        can_reply=False, csrf="")
+        except Exception as error:  # noqa: BLE001 - any failure is the finding
+            failures.append(error)
+
+    try:
+        workers = [threading.Thread(target=render_many, args=(n,)) for n in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == [] and len(presenters._cache) <= 2
