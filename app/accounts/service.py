@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlmodel import Session
 
 from app.accounts.models import (
@@ -216,7 +216,7 @@ def _member_for_browser_statement(columns: tuple):
     )
 
 
-def member_for_browser(session: Session, browser_key: str, *columns):
+def member_for_browser(session: Session, browser_key: str, *, columns: tuple = ()) -> Row | None:
     """The active member signed in on this browser, if any: a row of what Viewer.of needs, plus
     ``columns`` (labelled expressions over Member, such as another domain's counts: one query for both)."""
     oldest = utcnow() - timedelta(seconds=get_settings().session_max_age)

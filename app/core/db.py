@@ -33,25 +33,35 @@ def _count_query(*_args) -> None:
         counter[0] += 1
 
 
+def _counted(engine: Engine) -> Engine:
+    event.listen(engine, "before_cursor_execute", _count_query)
+    return engine
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) -> Engine:
-    """An engine tuned for the backend: WAL, busy timeout and explicit BEGIN on SQLite; on PostgreSQL
-    ``autocommit`` for readers."""
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine tuned for the backend; ``read_only`` ones refuse to write.
+
+    SQLite: WAL, a busy timeout, and BEGIN emitted by SQLAlchemy, IMMEDIATE for writers so that they
+    take the write lock up front. PostgreSQL: readers in autocommit (under READ COMMITTED each
+    statement takes its own snapshot even inside a transaction, so BEGIN and COMMIT would only add
+    two round trips to every page). At most 50 PostgreSQL connections per worker in all.
+    """
     if not is_sqlite(url):
         # pool_recycle rather than pre-ping: a ping before every checkout costs a round trip per request.
-        engine = create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=40,
-                               isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED")
-        event.listen(engine, "before_cursor_execute", _count_query)
-        return engine
-    # A request holds its connection while it waits its turn for a handler thread, so the pool must
-    # outnumber the requests in flight, not the threads; SQLite connections cost next to nothing.
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                           pool_size=20, max_overflow=200)
-    event.listen(engine, "before_cursor_execute", _count_query)
-    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        if read_only:
+            return _counted(create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20,
+                                          isolation_level="AUTOCOMMIT",
+                                          connect_args={"options": "-c default_transaction_read_only=on"}))
+        return _counted(create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=15,
+                                      isolation_level="READ COMMITTED"))
+    # Connections are held only while a request runs its queries; SQLite connections cost next to nothing.
+    engine = _counted(create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                    pool_size=20, max_overflow=200))
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -62,6 +72,8 @@ def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) 
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -72,21 +84,12 @@ def make_engine(url: str, *, immediate: bool = False, autocommit: bool = False) 
 
 
 class Database:
-    """A reader and a writer engine.
-
-    On SQLite they are two pools, the writer's transactions taking the write lock up front. On
-    PostgreSQL they share one pool, and the reader runs in autocommit: under READ COMMITTED each
-    statement takes its own snapshot even inside a transaction, so BEGIN and COMMIT would only add
-    two round trips to every page.
-    """
+    """A read-only engine for safe requests and a writer for the rest, each with its own pool
+    (switching a shared PostgreSQL connection in and out of autocommit would cost round trips)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        if is_sqlite(url):
-            self.reader, self.writer = make_engine(url), make_engine(url, immediate=True)
-        else:
-            # A pool of its own: switching a shared connection in and out of autocommit costs round trips.
-            self.reader, self.writer = make_engine(url, autocommit=True), make_engine(url)
+        self.reader, self.writer = make_engine(url, read_only=True), make_engine(url)
         self._read_sessions = sessionmaker(self.reader, class_=Session, expire_on_commit=False)
         self._write_sessions = sessionmaker(self.writer, class_=Session, expire_on_commit=False)
 

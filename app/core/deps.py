@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
-from app.core.db import SAFE_METHODS, get_read_session, get_session
+from app.core.db import get_read_session, get_session
 from app.notifications import service as notifications
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -22,27 +22,26 @@ class NotFound(Exception):
     """Raised for anything the viewer may not see: a 404, never a 403, so nothing can be probed."""
 
 
-async def load_viewer(request: Request, session: SessionDep, reader: ReadSessionDep) -> Viewer | None:
+async def load_viewer(request: Request, reader: ReadSessionDep) -> Viewer | None:
     """The signed-in member for this request (cached on request.state).
 
-    Reads share the request's session; writes look the viewer up in a read-only one, so their own
-    transaction begins only in the handler (see get_read_session). It runs on the event loop: signed
-    out it reads nothing, signed in it makes a few indexed reads, which cost less than a hop to a
-    worker thread.
+    It runs on the event loop: signed out it reads nothing; signed in it makes two indexed reads and
+    decrypts the member's bucket of sealed notifications, which costs less than a hop to a worker
+    thread. The lookup has a read-only session of its own, given back at once: a request that then
+    waits for a handler thread holds no connection (were every connection held by such requests, the
+    loop would block on the pool), and a write request's transaction begins only in its handler
+    (see get_read_session).
     """
     if "viewer" not in request.state._state:
         request.state.viewer = None
         if not request.state.browser_key_is_new:
-            if request.method in SAFE_METHODS:
-                request.state.viewer = _signed_in_viewer(session, request.state.browser_key)
-            else:
-                with reader:
-                    request.state.viewer = _signed_in_viewer(reader, request.state.browser_key)
+            with reader:
+                request.state.viewer = _signed_in_viewer(reader, request.state.browser_key)
     return request.state.viewer
 
 
 def _signed_in_viewer(session: Session, browser_key: str) -> Viewer | None:
-    member = accounts_service.member_for_browser(session, browser_key, notifications.UNREAD_COLUMN)
+    member = accounts_service.member_for_browser(session, browser_key, columns=(notifications.UNREAD_COLUMN,))
     return Viewer.of(member, notifications.unread_count(session, member.id, member.unread)) if member else None
 
 

@@ -70,4 +70,6 @@ def csrf_token(secret_key: str, browser_key: str) -> str:
 
 
 def csrf_valid(secret_key: str, browser_key: str, supplied: str | None) -> bool:
-    return bool(supplied) and hmac.compare_digest(csrf_token(secret_key, browser_key), supplied)
+    # compare_digest refuses non-ASCII str (a TypeError, so a 500): such a token is simply wrong.
+    return bool(supplied) and supplied.isascii() and hmac.compare_digest(csrf_token(secret_key, browser_key),
+                                                                         supplied)

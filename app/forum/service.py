@@ -262,6 +262,8 @@ def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Vie
 
 
 def post_rows(session: Session, post_ids: list[int], viewer: Viewer | None) -> list:
+    """These posts as thread_posts gives them. Read on the connection, past the session's autoflush:
+    a caller that has just changed a post flushes first (the posting functions do)."""
     params = {"ids": post_ids, "viewer_id": viewer.id if viewer else -1}
     return session.connection().execute(_POSTS_BY_ID, params).all()
 

@@ -21,6 +21,8 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client_as, sessi
     header = browser.post(f"/c/{channel.slug}/new", data={"title": "Sneaky", "body": "Forged"},
                           headers={"X-CSRF-Token": "nope"})
     assert header.status_code == 403
+    accented = browser.post(f"/c/{channel.slug}/new", data={"title": "Sneaky", "body": "Forged", "csrf_token": "é"})
+    assert accented.status_code == 403  # compare_digest alone would raise on non-ASCII text
     assert session.execute(select(Thread).where(Thread.channel_id == channel.id)).first() is None
 
 
