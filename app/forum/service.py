@@ -165,12 +165,6 @@ _THREAD_WITH_CHANNEL = (select(Thread, Channel, _TAG_LIST).join(Channel, Channel
                         .where(Thread.public_id == bindparam("public_id")))
 
 
-def thread_with_channel(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel] | None:
-    """The thread and its channel, if the viewer may read them."""
-    found = thread_with_tags(session, public_id, viewer)
-    return found[:2] if found else None
-
-
 def thread_with_tags(session: Session, public_id: str,
                      viewer: Viewer | None) -> tuple[Thread, Channel, list[str]] | None:
     """The thread, its channel and its tags (in one query), if the viewer may read them."""
