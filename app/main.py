@@ -1,5 +1,6 @@
 """create_app(): settings, middleware, routers, static files, error pages."""
 
+import asyncio
 import gc
 import logging
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from app.accounts.routes import router as accounts_router
 from app.core.browser import BrowserStateMiddleware
 from app.core.config import get_settings
 from app.core.csrf import require_csrf
-from app.core.db import get_database
+from app.core.db import get_database, is_sqlite
 from app.core.deps import NotFound, SignInRequired
 from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
@@ -43,10 +44,12 @@ class CachedStaticFiles(StaticFiles):
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI):
+async def lifespan(app: FastAPI):
     # Handlers run in a thread pool; a small one beats the default 40 threads fighting for the GIL
     # (measured with `make bench`, see the README).
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().threads_per_worker
+    # Writers' turns on SQLite (see app.core.db.get_session).
+    app.state.write_turn = asyncio.Lock() if is_sqlite(get_settings().database_url) else None
     # What start-up built (modules, templates, mappers) lives as long as the process: set it aside
     # so that full collections stop walking it (they paused a worker for up to 65 ms under load).
     gc.collect()

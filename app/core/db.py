@@ -1,6 +1,7 @@
 """Engines and the per-request unit of work."""
 
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from contextvars import ContextVar
 from functools import lru_cache
 
@@ -113,16 +114,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Async on purpose, though the session is synchronous: creating a session does no I/O, and by the
     commit the transaction already holds its locks, while each synchronous dependency would cost two
     hops to the thread pool. The first query (which may wait for SQLite's write lock) runs in a thread.
+
+    On SQLite, where one writer at a time holds the database anyway, requests that write take turns
+    (``app.state.write_turn``, first come first served) before their handler starts, rather than in
+    SQLite's busy handler, which sleeps, polls and serves waiting writers in no particular order.
     """
-    session = get_database().session(write=request.method not in SAFE_METHODS)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    write = request.method not in SAFE_METHODS
+    turn = getattr(request.app.state, "write_turn", None) if write else None
+    async with turn or nullcontext():
+        session = get_database().session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 async def get_read_session() -> Session:
