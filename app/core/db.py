@@ -23,7 +23,6 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 # Set per request by QueryCountMiddleware (benchmarks only): a one-item list counting SQL statements.
 query_counter: ContextVar[list[int] | None] = ContextVar("query_counter", default=None)
 

@@ -33,7 +33,7 @@ def needs_guidelines(session, viewer, channel) -> bool:
 
 
 def post_context(request, session, thread, channel, viewer, rows, **options) -> dict:
-    """What _posts.html needs: each post's HTML for this viewer (rows from service.thread_posts or post_rows)."""
+    """What _posts.html needs: the posts' HTML for this viewer (rows from service.thread_posts or post_rows)."""
     can_reply = policies.can_reply(viewer, channel, thread.is_locked)
     posts = render_posts(
         rows, viewer=viewer, channel=channel, reaction_kinds=reaction_labels(), can_reply=can_reply,
