@@ -113,6 +113,9 @@ def bench(
                       str(r["queries"] if r["queries"] is not None else "-"), f"{r['ratio_to_ceiling']:.3f}")
     console.print(table)
     console.print(f"Peak memory per worker (MB): {report['peak_worker_memory_mb']}")
+    for database, ratios in report["thread_page_ratios"].items():
+        parts = ", ".join(f"{name} = {ratio:.2f}" for name, ratio in ratios.items())
+        console.print(f"Thread page, {database}: {parts}")
 
 
 @app.command("create-user")

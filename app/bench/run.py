@@ -83,14 +83,17 @@ def seed(env: dict, posts: int) -> BenchCorpus:
                        channel_url=channel, member_email="bench0@example.org", posts=posts)
 
 
-def start_server(env: dict, port: int) -> subprocess.Popen:
+def start_server(env: dict, port: int, reference: str | None = None, ready_path: str = "/healthz") -> subprocess.Popen:
+    """The forum (`forum serve`), or with ``reference`` one of app.bench.reference's pages, on 2 workers."""
+    command = (["-m", "uvicorn", f"app.bench.reference:{reference}_app", "--factory", "--no-access-log"]
+               if reference else ["-m", "app.cli", "serve"])
     server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        [sys.executable, *command, "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
                 return server
         except httpx.TransportError:
             time.sleep(0.2)
@@ -184,22 +187,49 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             ("post a reply", f"/t/{reply_path}/reply", cookie,
              f"csrf_token={token}&body=A+benchmark+reply+with+**some**+Markdown+in+it."),
         ]
-        with tempfile.TemporaryDirectory() as folder:
-            for name, path, target_cookie, body in targets:
-                script = _wrk_script(Path(folder) / "script.lua", cookie=target_cookie, body=body)
-                run_wrk(base + path, script, duration=2, connections=connections)  # warm-up
-                rps, p50, p99, errors = run_wrk(base + path, script, duration=duration, connections=connections)
-                size, gz, queries = (0, 0, None) if body else measure_response(base, path, target_cookie)
-                results.append(Result(label, name, path, rps, p50, p99, errors, size, gz, queries))
-                print(f"  {label:10s} {name:32s} {rps:8.0f} req/s  p99 {p99:7.1f} ms", flush=True)
+        for name, path, target_cookie, body in targets:
+            results.append(load(label, name, base, path, target_cookie, body, duration, connections))
         memory = peak_memory_mb(server)
     finally:
         server.terminate()
         server.wait(timeout=15)
+    # The yardsticks, one at a time on the same database and load (app.bench.reference).
+    reference_path = f"/t/{corpus.thread_public_id}"
+    for reference in ("bare", "naive", "lean"):
+        server = start_server(env, port, reference, ready_path=reference_path)
+        try:
+            results.append(load(label, f"reference: {reference} page", base, reference_path, None, None, duration,
+                                connections))
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
     ceiling = results[0].requests_per_s
     for result in results:
         result.ratio_to_ceiling = round(result.requests_per_s / ceiling, 4) if ceiling else 0.0
     return results, memory
+
+
+def load(label: str, name: str, base: str, path: str, cookie: str | None, body: str | None, duration: int,
+         connections: int) -> Result:
+    """A warm-up, then the timed wrk run, for one target."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = _wrk_script(Path(folder) / "script.lua", cookie=cookie, body=body)
+        run_wrk(base + path, script, duration=2, connections=connections)
+        rps, p50, p99, errors = run_wrk(base + path, script, duration=duration, connections=connections)
+    size, gz, queries = (0, 0, None) if body else measure_response(base, path, cookie)
+    print(f"  {label:10s} {name:32s} {rps:8.0f} req/s  p99 {p99:7.1f} ms", flush=True)
+    return Result(label, name, path, rps, p50, p99, errors, size, gz, queries)
+
+
+def thread_page_ratios(results: list[Result]) -> dict[str, float]:
+    """The thread page's requests/s over each reference page's, measured in the same run."""
+    rates = {result.target: result.requests_per_s for result in results}
+    return {
+        f"{target.removeprefix('thread 100 posts, ')} ÷ {reference}": round(rates[target] / rates[reference], 2)
+        for target in ("thread 100 posts, signed out", "thread 100 posts, signed in")
+        for reference in ("reference: lean page", "reference: naive page")
+        if rates.get(reference)
+    }
 
 
 def main(*, postgres_url: str | None, duration: int, connections: int, posts: int) -> dict:
@@ -211,10 +241,11 @@ def main(*, postgres_url: str | None, duration: int, connections: int, posts: in
         databases.append(("postgresql", postgres_url))
     report = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0],
                           "load": f"wrk -t2 -c{connections} -d{duration}s, loopback"},
-              "posts": posts, "results": [], "peak_worker_memory_mb": {}}
+              "posts": posts, "results": [], "peak_worker_memory_mb": {}, "thread_page_ratios": {}}
     for label, url in databases:
         results, memory = bench_database(label, url, duration=duration, connections=connections, posts=posts)
         report["results"].extend(asdict(r) for r in results)
         report["peak_worker_memory_mb"][label] = round(memory, 1)
+        report["thread_page_ratios"][label] = thread_page_ratios(results)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
     return report
