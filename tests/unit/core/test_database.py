@@ -2,6 +2,7 @@
 write take turns."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from types import SimpleNamespace
 
@@ -46,6 +47,8 @@ def test_writers_take_turns_first_come_first_served_and_readers_never_wait(datab
         await asyncio.sleep(0.01)
         await asyncio.gather(request("second writer", "POST", 0), request("reader", "GET", 0), first)
 
-    asyncio.run(scenario())
+    # A loop of its own in a thread of its own: the browser tests' Playwright keeps one running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=30)
     assert events == ["first writer starts", "reader starts", "reader ends", "first writer ends",
                       "second writer starts", "second writer ends"]
