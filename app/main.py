@@ -43,6 +43,11 @@ class CachedStaticFiles(StaticFiles):
         return response
 
 
+# nginx's default. Gzipping a signed-in 100-post thread page took 0.57 ms at level 1 and 1.26 ms at
+# level 5 (more than the rest of the request) for 18% fewer bytes.
+GZIP_LEVEL = 1
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     # Handlers run in a thread pool; a small one beats the default 40 threads fighting for the GIL
@@ -61,7 +66,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(require_csrf)], lifespan=lifespan)
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
     app.add_middleware(BrowserStateMiddleware, settings=settings)
     app.add_middleware(NulByteMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
