@@ -29,11 +29,12 @@ def _render(row, flags: tuple, page: tuple) -> str:
 
     own, visible, can_react, moderator = flags
     anonymous, max_depth, can_reply, csrf, focus, without_slot, kinds, _locale = page
-    counts = {kind: row._mapping[f"reactions_{kind}"] for kind, _label in kinds}
+    reactions = row._mapping
     return templates.get_template(POST_TEMPLATE).render(
         post=row, created_at=as_utc(row.created_at), own=own, visible=visible, can_react=can_react,
-        moderator=moderator, counts={kind: count for kind, count in counts.items() if count},
-        mine={kind for kind, _label in kinds if row._mapping[f"mine_{kind}"]}, anonymous=anonymous,
+        moderator=moderator, counts={kind: reactions[f"reactions_{kind}"] for kind, _label in kinds
+                                     if reactions[f"reactions_{kind}"]},
+        mine={kind for kind, _label in kinds if reactions[f"mine_{kind}"]}, anonymous=anonymous,
         max_depth=max_depth, can_reply=can_reply, csrf=csrf, focus=focus, without_slot=without_slot,
         reaction_kinds=kinds,
     )
