@@ -105,11 +105,13 @@ def bench(
 
     report = run_bench(postgres_url=postgres_url or None, duration=duration, connections=connections, posts=posts)
     table = Table(title=f"Common Ground benchmark ({report['machine']['load']}, {posts:,} posts)")
-    for column in ("db", "target", "req/s", "p50 ms", "p99 ms", "errors", "bytes", "gzip", "queries", "× ceiling"):
+    for column in ("db", "target", "req/s", "p50 ms", "p99 ms", "errors", "bytes", "gzip", "+CSS+JS", "queries",
+                   "× ceiling"):
         table.add_column(column, justify="right" if column not in ("db", "target") else "left")
     for r in report["results"]:
         table.add_row(r["database"], r["target"], f"{r['requests_per_s']:.0f}", f"{r['p50_ms']:.1f}",
                       f"{r['p99_ms']:.1f}", str(r["errors"]), f"{r['response_bytes']:,}", f"{r['gzip_bytes']:,}",
+                      f"{r['page_bytes']:,}",
                       str(r["queries"] if r["queries"] is not None else "-"), f"{r['ratio_to_ceiling']:.3f}")
     console.print(table)
     console.print(f"Peak memory per worker (MB): {report['peak_worker_memory_mb']}")

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -26,21 +25,13 @@ from app.core.deps import NotFound, SignInRequired
 from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
 from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
+from app.core.static import CachedStaticFiles
 from app.core.templating import STATIC_DIR
 from app.forum.routes import router as forum_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
 
 log = logging.getLogger("common_ground")
-
-
-class CachedStaticFiles(StaticFiles):
-    """Static files; versioned URLs (?v=hash) are cached for a year."""
-
-    def file_response(self, *args, **kwargs) -> Response:
-        response = super().file_response(*args, **kwargs)
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        return response
 
 
 # nginx's default. Gzipping a signed-in 100-post thread page took 0.57 ms at level 1 and 1.26 ms at

@@ -23,6 +23,7 @@ import httpx
 
 from app.bench.seed import BENCH_PASSWORD, BenchCorpus
 from app.core.config import ROOT
+from app.main import GZIP_LEVEL
 
 RESULTS = ROOT / "var" / "bench"
 
@@ -39,6 +40,7 @@ class Result:
     response_bytes: int
     gzip_bytes: int
     queries: int | None
+    page_bytes: int  # the document with its stylesheets and scripts, as a first visit fetches them
     ratio_to_ceiling: float = 0.0
 
 
@@ -141,11 +143,16 @@ def _latency(out: str, label: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def measure_response(base: str, path: str, cookie: str | None) -> tuple[int, int, int | None]:
+def measure_response(base: str, path: str, cookie: str | None) -> tuple[int, int, int | None, int]:
+    """Bytes of the document, gzipped, the queries it took, and the bytes with its stylesheets and scripts."""
     headers = {"Cookie": f"cg_session={cookie}"} if cookie else {}
     response = httpx.get(base + path, headers={**headers, "Accept-Encoding": "identity"}, timeout=10)
     queries = response.headers.get("x-query-count")
-    return len(response.content), len(gzip.compress(response.content, 6)), int(queries) if queries else None
+    assets = re.findall(r'<(?:link rel="stylesheet" href|script src)="(/static/[^"]+)"', response.text)
+    page = len(response.content) + sum(
+        len(httpx.get(base + asset, headers={"Accept-Encoding": "identity"}, timeout=10).content) for asset in assets)
+    gzipped = len(gzip.compress(response.content, GZIP_LEVEL))
+    return len(response.content), gzipped, int(queries) if queries else None, page
 
 
 def peak_memory_mb(server: subprocess.Popen) -> float:
@@ -216,9 +223,9 @@ def load(label: str, name: str, base: str, path: str, cookie: str | None, body: 
         script = _wrk_script(Path(folder) / "script.lua", cookie=cookie, body=body)
         run_wrk(base + path, script, duration=2, connections=connections)
         rps, p50, p99, errors = run_wrk(base + path, script, duration=duration, connections=connections)
-    size, gz, queries = (0, 0, None) if body else measure_response(base, path, cookie)
+    size, gz, queries, page = (0, 0, None, 0) if body else measure_response(base, path, cookie)
     print(f"  {label:10s} {name:32s} {rps:8.0f} req/s  p99 {p99:7.1f} ms", flush=True)
-    return Result(label, name, path, rps, p50, p99, errors, size, gz, queries)
+    return Result(label, name, path, rps, p50, p99, errors, size, gz, queries, page)
 
 
 def thread_page_ratios(results: list[Result]) -> dict[str, float]:

@@ -1,6 +1,7 @@
 """The Jinja2 environment: i18n, static URLs with content hashes, per-request context."""
 
 import hashlib
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date
 from fastapi import Request
+from jinja2.ext import Extension
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
@@ -72,10 +74,26 @@ def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
     return Markup(f'<time datetime="{local.isoformat(timespec="minutes")}">{text}, {local:%H:%M}</time>')
 
 
+class CompactTags(Extension):
+    """Drops the newline between two tags in a template marked {# compact #}, when it is loaded.
+
+    The per-post template keeps one element per line in its source; its output drops about 16
+    newlines per post, 1.6 KB of a 100-post page. Only a newline after a tag goes, when a tag or a
+    statement follows, so it never separates words; what the template inserts (a post's body) is
+    untouched.
+    """
+
+    MARK = "{# compact #}"
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return re.sub(r">\n(?=<|\{%)", ">", source) if self.MARK in source else source
+
+
 def _make_templates(directory: Path) -> Jinja2Blocks:
     blocks = Jinja2Blocks(directory=str(directory), context_processors=[_site_context])
     env = blocks.env
     env.add_extension("jinja2.ext.i18n")
+    env.add_extension(CompactTags)
     env.install_gettext_callables(
         lambda message: i18n.translations(i18n.current_locale()).gettext(message),
         lambda singular, plural, n: i18n.translations(i18n.current_locale()).ngettext(

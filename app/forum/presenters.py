@@ -2,9 +2,11 @@
 
 A post looks the same to every request that sees it in the same state, so its HTML is rendered
 once per state and kept in a bounded in-process cache. The key holds every input of the template
-(the row, the viewer's flags, reaction counts, the CSRF token of the viewer's forms, the locale), so
-an edit, a deletion, a rename or a new reaction simply misses the cache: nothing needs invalidating,
-several app instances need not agree, and a cold cache costs only time.
+(the row, the viewer's flags, reaction counts and own reactions, the locale), so an edit, a deletion,
+a rename or a new reaction simply misses the cache: nothing needs invalidating, several app instances
+need not agree, and a cold cache costs only time. A post holds no secret of the viewer's session (its
+reaction buttons submit the page's one form, which carries the CSRF token), so members who see a post
+in the same state share its entry.
 """
 
 from collections import OrderedDict
@@ -28,26 +30,26 @@ def _render(row, flags: tuple, page: tuple) -> str:
     from app.core.templating import templates
 
     own, visible, can_react, moderator = flags
-    anonymous, max_depth, can_reply, csrf, focus, without_slot, kinds, _locale = page
+    anonymous, max_depth, can_reply, signed_in, focus, without_slot, kinds, _locale = page
     reactions = row._mapping
     return templates.get_template(POST_TEMPLATE).render(
         post=row, created_at=as_utc(row.created_at), own=own, visible=visible, can_react=can_react,
         moderator=moderator, counts={kind: reactions[f"reactions_{kind}"] for kind, _label in kinds
                                      if reactions[f"reactions_{kind}"]},
         mine={kind for kind, _label in kinds if reactions[f"mine_{kind}"]}, anonymous=anonymous,
-        max_depth=max_depth, can_reply=can_reply, csrf=csrf, focus=focus, without_slot=without_slot,
+        max_depth=max_depth, can_reply=can_reply, signed_in=signed_in, focus=focus, without_slot=without_slot,
         reaction_kinds=kinds,
     )
 
 
-def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool, csrf: str,
+def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool,
                  focus: bool = False, without_slot: bool = False) -> Markup:
     """The HTML of the posts for this viewer, as one string (per-viewer flags computed here, in one pass).
 
     The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
     """
     moderator = policies.can_moderate(viewer)
-    page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, csrf if viewer else "", focus,
+    page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, viewer is not None, focus,
             without_slot, tuple(reaction_kinds), i18n.current_locale())
     html = []
     for row in rows:

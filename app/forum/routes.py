@@ -7,7 +7,6 @@ from starlette.responses import RedirectResponse
 
 from app.core.browser import flash
 from app.core.config import get_settings
-from app.core.csrf import token_for
 from app.core.deps import CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
 from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
@@ -37,7 +36,7 @@ def post_context(request, session, thread, channel, viewer, rows, **options) -> 
     can_reply = policies.can_reply(viewer, channel, thread.is_locked)
     posts = render_posts(
         rows, viewer=viewer, channel=channel, reaction_kinds=reaction_labels(), can_reply=can_reply,
-        max_depth=get_settings().max_nesting_depth, csrf=token_for(request) if viewer else "", **options,
+        max_depth=get_settings().max_nesting_depth, **options,
     )
     return {"thread": thread, "channel": channel, "posts": posts, "can_reply": can_reply,
             "needs_guidelines": needs_guidelines(session, viewer, channel), "thread_url": thread_url(thread)}
@@ -254,19 +253,31 @@ def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post
     return _post_fragment(request, session, viewer, post, thread, channel, _("Your post has been deleted."))
 
 
+@router.post("/react")
+def react(request: Request, session: SessionDep, viewer: CurrentUser, set: FormStr = ""):
+    """The page's one reactions form (forum/_reaction_form.html): ``set`` is "post:kind:1" or "post:kind:0"
+    from the clicked button."""
+    post_id, _sep, choice = set.partition(":")
+    kind, _sep, on = choice.partition(":")
+    return _react(request, session, viewer, post_id, kind, on)
+
+
 @router.post("/p/{post_id}/react")
 def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str,
-                  set: FormStr = "", kind: FormStr = "", on: FormStr = "1"):
-    """``set`` is "kind:1" or "kind:0" from the clicked button; kind and on are accepted too."""
+                  kind: FormStr = "", on: FormStr = "1"):
+    """One post's reaction, for scripts and for pages served before the page had one reactions form."""
+    return _react(request, session, viewer, post_id, kind, on)
+
+
+def _react(request, session, viewer, post_id: str, kind: str, on: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    if set:
-        kind, _sep, on = set.partition(":")
     posting.set_reaction(session, post=post, member=viewer, kind=kind, on=on == "1")
     if not wants_fragment(request):
         return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id], viewer)
     context = post_context(request, session, thread, channel, viewer, posts, without_slot=True)
-    return render(request, "forum/_posts.html", context)
+    return render(request, "forum/_posts.html", context,
+                  headers={"HX-Retarget": f"#post-{post.public_id}", "HX-Reswap": "outerHTML"})
 
 
 @router.get("/p/{post_id}/revisions")

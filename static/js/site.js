@@ -5,18 +5,19 @@
   // After a swap, move focus to what the user needs next, so keyboard and screen-reader users land
   // on the result of what they just did: a new or changed post (marked by the server), an error
   // summary, or the first field of a reply or edit form that just opened.
-  // A reaction button is replaced along with its post: remember which one had focus.
+  // A reaction button is replaced along with its post: remember which one had focus. Its value is
+  // "post:kind:state" (forum/_post.html).
   var reaction = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var active = document.activeElement;
     reaction = active && active.name === "set" && active.closest("article") ?
-      { post: active.closest("article").id, kind: active.value.split(":")[0] } : null;
+      { post: active.closest("article").id, prefix: active.value.split(":").slice(0, 2).join(":") } : null;
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var elt = event.detail.elt;
     if (reaction) {
-      var button = document.querySelector("#" + reaction.post + " button[name=set][value^='" + reaction.kind + ":']");
+      var button = document.querySelector("#" + reaction.post + " button[name=set][value^='" + reaction.prefix + ":']");
       reaction = null;
       if (button) {
         button.focus();
@@ -37,6 +38,19 @@
       }
       target.focus();
     }
+  });
+
+  // Reply and Quote open the reply form in the post's reply slot, under the post, instead of on a page
+  // of its own. A click with a modifier key still opens the page (a new tab or window).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".post-actions a[href*='/reply']");
+    var slot = link && link.closest("article").nextElementSibling;
+    if (!slot || !slot.matches(".reply-slot") || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    htmx.ajax("GET", link.getAttribute("href"), { source: link, target: slot, swap: "outerHTML" });
   });
 
   // Ask before destructive actions marked with data-confirm (a confirm page serves no-JS users).

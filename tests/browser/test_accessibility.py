@@ -133,7 +133,7 @@ def test_axe_after_htmx_swaps(open_page, forum, axe_check):
 
     page.get_by_label("Your reply to post 1").fill("Agreed, and thanks for the detail.")
     page.locator(f"#reply-form-{first}").get_by_role("button", name="Post reply").click()
-    expect(page.locator(f"#reply-slot-{first} article.post")).to_be_focused()
+    expect(page.locator(f"#post-{first} + .reply-slot article.post")).to_be_focused()
     axe_check(page, "reply posted in place")
 
     page.get_by_label("Your reply", exact=True).fill("")

@@ -174,7 +174,7 @@ def test_reply_to_the_thread_and_to_a_post(open_page, forum, js):
     expect(child).to_be_visible()
     expect(child).to_have_class(re.compile(r"\bdepth-1\b"))
     if js:
-        expect(page.locator(f"#reply-slot-{first_id} article.post")).to_contain_text(nested)
+        expect(page.locator(f"#post-{first_id} + .reply-slot article.post")).to_contain_text(nested)
         expect(child).to_be_focused()
         expect(page.locator("#live-region")).to_have_text("Your reply has been posted.")
     else:
@@ -268,8 +268,8 @@ def test_post_in_the_safe_space(open_page, forum, js):
     thread = page.url.removeprefix(forum.server.url)
     expect(flash(page)).to_contain_text("waiting for a moderator's approval")
     opening = page.locator("article.post").first
-    expect(opening.locator(".post-author")).to_have_text(re.compile(r"^\s*Participant A\b"))
-    expect(opening.locator(".post-author")).to_contain_text("you")
+    expect(opening.locator("header > p").first).to_have_text(re.compile(r"^\s*Participant A\b"))
+    expect(opening.locator("header > p").first).to_contain_text("you")
     expect(opening).to_contain_text("Waiting for a moderator's approval")
     for secret in (member.name, member.handle):
         expect(opening).not_to_contain_text(secret)
@@ -286,7 +286,7 @@ def test_post_in_the_safe_space(open_page, forum, js):
     reader.goto(thread)
     expect(reader.get_by_role("heading", level=1)).to_have_text(title)
     opening = reader.locator("article.post").first
-    expect(opening.locator(".post-author")).to_contain_text("Participant A")
+    expect(opening.locator("header > p").first).to_contain_text("Participant A")
     html = reader.content()
     assert member.name not in html and member.handle not in html
 

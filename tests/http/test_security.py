@@ -81,3 +81,19 @@ def test_static_files_are_cached_for_a_year(client):
     script = re.search(r'src="(/static/js/site.js\?v=[0-9a-f]+)"', page).group(1)
     response = client.get(script)
     assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+
+
+def test_our_stylesheet_and_script_are_served_minified(client):
+    page = client.get("/").text
+    for kind, pattern in (("css", r'href="(/static/css/site.css\?v=[0-9a-f]+)"'),
+                          ("js", r'src="(/static/js/site.js\?v=[0-9a-f]+)"')):
+        url = re.search(pattern, page).group(1)
+        source = (TEMPLATES.parent / "static" / kind / f"site.{kind}").read_text()
+        response = client.get(url)
+        assert response.status_code == 200 and "immutable" in response.headers["cache-control"]
+        assert response.headers["content-type"].startswith("text/css" if kind == "css" else "text/javascript")
+        assert len(response.content) < len(source) * 0.9 and "/*" not in response.text and "//" not in response.text
+        again = client.get(url, headers={"If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304
+    htmx = re.search(r'src="(/static/vendor/htmx.min.js\?v=[0-9a-f]+)"', page).group(1)
+    assert client.get(htmx).content == (TEMPLATES.parent / "static/vendor/htmx.min.js").read_bytes()

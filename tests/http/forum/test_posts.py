@@ -38,7 +38,7 @@ def test_edit_with_htmx_returns_the_updated_post(client_as, session):
     response = browser.form(f"/p/{reply.public_id}/edit", {"body": "Typo here"}, htmx=True)
     assert response.status_code == 200 and "<html" not in response.text
     assert "Typo here" in response.text and f'id="post-{reply.public_id}"' in response.text
-    assert f'id="reply-slot-{reply.public_id}"' not in response.text  # the slot stays where it was
+    assert 'class="reply-slot"' not in response.text  # the slot stays where it was
     invalid = browser.form(f"/p/{reply.public_id}/edit", {"body": ""}, htmx=True)
     assert invalid.status_code == 422 and "Write something before posting." in invalid.text
 
@@ -107,7 +107,26 @@ def test_reactions_with_htmx_return_the_counts(client_as, session):
                                                     htmx=True)
     assert response.status_code == 200 and "<html" not in response.text
     assert f'<article id="post-{post.public_id}"' in response.text and 'Same here <b>2</b>' in response.text
-    assert f'id="reply-slot-{post.public_id}"' not in response.text
+    assert 'class="reply-slot"' not in response.text
+    assert response.headers["HX-Retarget"] == f"#post-{post.public_id}" and response.headers["HX-Reswap"] == "outerHTML"
+
+
+def test_the_pages_one_reactions_form(client_as, session):
+    thread = make_thread(session)
+    post = first_post(session, thread)
+    browser = client_as(make_member(session))
+    page = browser.get(f"/t/{thread.public_id}-{thread.slug}").text
+    assert page.count('<form id="react" method="post" action="/react"') == 1
+    button = f'<button type="submit" form="react" name="set" value="{post.public_id}:helpful:1" aria-pressed="false">'
+    assert button in page and page.count('name="csrf_token"') == 3  # sign-out, reactions, reply
+    assert browser.form("/react", {"set": f"{post.public_id}:helpful:1"}).status_code == 303
+    response = browser.form("/react", {"set": f"{post.public_id}:helpful:0"}, htmx=True)
+    assert 'aria-pressed="false">Helpful <b>0</b>' in response.text
+    assert response.headers["HX-Retarget"] == f"#post-{post.public_id}"
+    assert browser.form("/react", {"set": f"{post.public_id}:helpful:1"}).status_code == 303
+    reply_page = browser.get(f"/p/{post.public_id}/reply").text
+    assert 'aria-pressed="true">Helpful <b>1</b>' in reply_page and 'id="react"' in reply_page
+    assert browser.form("/react", {"set": "nosuchpost:helpful:1"}).status_code == 404
 
 
 def test_visitors_see_counts_but_no_buttons(client, client_as, session):
@@ -115,7 +134,7 @@ def test_visitors_see_counts_but_no_buttons(client, client_as, session):
     post = first_post(session, thread)
     client_as(make_member(session)).form(f"/p/{post.public_id}/react", {"kind": "helpful", "on": "1"})
     page = client.get(f"/t/{thread.public_id}-{thread.slug}").text
-    assert 'Helpful <b>1</b>' in page and f'action="/p/{post.public_id}/react"' not in page
+    assert 'Helpful <b>1</b>' in page and 'form="react"' not in page and 'id="react"' not in page
     assert client.form(f"/p/{post.public_id}/react", {"kind": "helpful"}).status_code == 303  # to sign in
 
 

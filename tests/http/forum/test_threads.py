@@ -163,9 +163,11 @@ def test_reply_to_a_post_inline_and_plain(client_as, session):
     browser = client_as(make_member(session))
     form = browser.get(f"/p/{opening.public_id}/reply", headers={"HX-Request": "true"})
     assert "<html" not in form.text and f'name="parent_id" value="{opening.public_id}"' in form.text
-    assert f'hx-target="#reply-slot-{opening.public_id}"' in form.text
+    assert 'class="reply-slot"' in form.text and ' hx-post="/t/' in form.text
+    assert 'hx-target="closest .reply-slot"' in form.text
     page = browser.get(f"/p/{opening.public_id}/reply")
     assert "<html" in page.text and "We tried" in page.text
+    assert "hx-post" not in page.text.split('id="reply-form-')[1]  # on a page of its own the form posts plainly
     response = browser.form(f"/t/{thread.public_id}/reply", {"body": "To post one", "parent_id": opening.public_id})
     reply = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 2)).scalar_one()
     assert response.status_code == 303 and reply.parent_id == opening.id and reply.depth == 1

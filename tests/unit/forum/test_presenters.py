@@ -16,7 +16,7 @@ def _html(session, thread, viewer) -> str:
     channel = session.get(Channel, thread.channel_id)
     rows, _page = service.thread_posts(session, thread, 1, viewer)
     return str(presenters.render_posts(rows, viewer=viewer, channel=channel, reaction_kinds=KINDS, max_depth=3,
-                                       can_reply=viewer is not None, csrf="token" if viewer else ""))
+                                       can_reply=viewer is not None))
 
 
 def test_cache_stays_within_its_size(session, monkeypatch):
@@ -43,6 +43,15 @@ def test_a_new_reaction_or_another_viewer_misses_the_cache(session, monkeypatch)
     assert 'aria-pressed="true"' not in _html(session, thread, Viewer.of(make_member(session)))
 
 
+def test_members_who_see_a_post_alike_share_its_entry(session, monkeypatch):
+    monkeypatch.setattr(presenters, "_cache", OrderedDict())
+    thread = make_thread(session, replies=2)
+    first = _html(session, thread, Viewer.of(make_member(session)))
+    entries = len(presenters._cache)
+    assert _html(session, thread, Viewer.of(make_member(session))) == first
+    assert len(presenters._cache) == entries == 3 and "csrf" not in first
+
+
 def test_threads_sharing_a_full_cache_never_fail(session, monkeypatch):
     """The event loop and handler threads render posts at once; eviction must not raise."""
     monkeypatch.setattr(presenters, "_cache", OrderedDict())
@@ -59,7 +68,7 @@ def test_threads_sharing_a_full_cache_never_fail(session, monkeypatch):
             for i in range(300):
                 chosen = rows[(offset + i) % len(rows):][:3]
                 presenters.render_posts(chosen, viewer=None, channel=channel, reaction_kinds=KINDS, max_depth=3,
-                                        can_reply=False, csrf="")
+                                        can_reply=False)
         except Exception as error:  # noqa: BLE001 - any failure is the finding
             failures.append(error)
 
