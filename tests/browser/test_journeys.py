@@ -182,6 +182,22 @@ def test_reply_to_the_thread_and_to_a_post(open_page, forum, js):
     expect(page.locator("article.post")).to_have_count(3)
 
 
+def test_reply_page_opened_on_its_own(open_page, forum):
+    """With JavaScript on, a reply page opened by itself (a new tab) posts plainly: it has no posts list."""
+    author = open_page("member")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("New tab"), "Anyone tried this?")
+    first_id = forum.first_post_id(author.context, thread)
+    thread_id = thread.removeprefix("/t/").split("-")[0]
+    page = open_page("member2")
+    for url, label in ((f"/p/{first_id}/reply", "Your reply to post 1"), (f"/t/{thread_id}/reply", "Your reply")):
+        page.goto(url)
+        answer = forum.unique("Yes, in the harbour")
+        page.get_by_label(label, exact=True).fill(answer)
+        page.get_by_role("button", name="Post reply").click()
+        expect(page).to_have_url(re.compile(r"/t/.+#post-[a-z0-9]+$"))
+        expect(page.locator("article.post", has_text=answer)).to_be_visible()
+
+
 def test_edit_and_delete_own_post(open_page, forum, js):
     page = open_page("new", js=js)
     thread = forum.start_thread(page.context, PILOT, forum.unique("Edit me"), "An opening post.")

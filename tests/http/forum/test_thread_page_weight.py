@@ -30,6 +30,7 @@ def test_hundred_post_thread_page_weight(client, client_as, session):
     signed_out, signed_out_bytes = page_weight(client, corpus.thread_url)
     assert signed_in.count("<article") == signed_out.count("<article") == 100
     assert signed_in.count('form="react"') >= 180 and signed_in.count("Reply<span") == 100
-    print(f"\n100-post thread page with CSS and JS: signed in {signed_in_bytes:,} bytes, signed out {signed_out_bytes:,}")
+    print(f"\n100-post thread page with CSS and JS: signed in {signed_in_bytes:,} bytes, "
+          f"signed out {signed_out_bytes:,}")
     assert signed_in_bytes < BUDGET, signed_in_bytes
     assert signed_out_bytes < signed_in_bytes
