@@ -17,6 +17,7 @@ from markupsafe import Markup
 from app.core import i18n
 from app.core.timeutil import as_utc
 from app.forum import policies
+from app.forum.service import reaction_summary
 
 POST_TEMPLATE = "forum/_post.html"
 CACHE_SIZE = 8192
@@ -31,14 +32,11 @@ def _render(row, flags: tuple, page: tuple) -> str:
 
     own, visible, can_react, moderator = flags
     anonymous, max_depth, can_reply, signed_in, focus, without_slot, kinds, _locale = page
-    reactions = row._mapping
+    counts, mine = reaction_summary(row.reactions)
     return templates.get_template(POST_TEMPLATE).render(
         post=row, created_at=as_utc(row.created_at), own=own, visible=visible, can_react=can_react,
-        moderator=moderator, counts={kind: reactions[f"reactions_{kind}"] for kind, _label in kinds
-                                     if reactions[f"reactions_{kind}"]},
-        mine={kind for kind, _label in kinds if reactions[f"mine_{kind}"]}, anonymous=anonymous,
-        max_depth=max_depth, can_reply=can_reply, signed_in=signed_in, focus=focus, without_slot=without_slot,
-        reaction_kinds=kinds,
+        moderator=moderator, counts=counts, mine=mine, anonymous=anonymous, max_depth=max_depth,
+        can_reply=can_reply, signed_in=signed_in, focus=focus, without_slot=without_slot, reaction_kinds=kinds,
     )
 
 

@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import String, and_, bindparam, exists, func, or_, select, type_coerce
+from sqlalchemy import String, and_, bindparam, case, func, or_, select, type_coerce
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
@@ -18,7 +18,6 @@ from app.forum.models import (
     PostRevision,
     PostStatus,
     Reaction,
-    ReactionKind,
     Tag,
     Thread,
     ThreadTag,
@@ -198,19 +197,18 @@ def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -
 def _post_rows_statement():
     """Post rows with their authors and reactions, as a Core select of only the columns pages use.
 
-    Per reaction kind, two correlated subqueries on the reaction key: how many chose it and whether
-    the viewer (``viewer_id``; -1 for nobody) did. The timestamps come as the driver returns them,
-    untyped: presenters parse them (timeutil.as_utc) only for a post not rendered before. Built once.
+    The reactions come as one correlated subquery on the reaction key (``reactions``): the kinds of
+    the post's reactions joined by commas, "*" marking the viewer's own (``viewer_id``; -1 for
+    nobody), or NULL. It costs one index range per post where a count and an EXISTS per kind cost
+    four probes: on SQLite the 100-post select took 0.28 ms instead of 0.69. Presenters read it
+    (reaction_summary) only for a post not rendered before. The timestamps come as the driver
+    returns them, untyped, for the same reason (timeutil.as_utc). Built once.
     """
     post, member, organisation, reaction = Post.__table__, Member.__table__, Organisation.__table__, Reaction.__table__
     parent = post.alias("parent")
-    reactions = []
-    for kind in ReactionKind:
-        of_kind = (reaction.c.post_id == post.c.id, reaction.c.kind == kind.value)
-        reactions += [
-            select(func.count()).where(*of_kind).scalar_subquery().label(f"reactions_{kind.value}"),
-            exists().where(*of_kind, reaction.c.member_id == bindparam("viewer_id")).label(f"mine_{kind.value}"),
-        ]
+    own_mark = case((reaction.c.member_id == bindparam("viewer_id"), "*"), else_="")
+    reactions = (select(func.aggregate_strings(reaction.c.kind + own_mark, ","))
+                 .where(reaction.c.post_id == post.c.id).scalar_subquery().label("reactions"))
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
                post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status,
@@ -219,7 +217,7 @@ def _post_rows_statement():
                parent.c.number.label("parent_number"), parent.c.public_id.label("parent_public_id"),
                member.c.handle.label("author_handle"),
                member.c.display_name.label("author_name"), organisation.c.name.label("organisation_name"),
-               *reactions)
+               reactions)
         .select_from(post.outerjoin(parent, parent.c.id == post.c.parent_id)
                      .outerjoin(member, member.c.id == post.c.author_id)
                      .outerjoin(organisation, organisation.c.id == member.c.organisation_id))
@@ -260,6 +258,18 @@ def post_rows(session: Session, post_ids: list[int], viewer: Viewer | None) -> l
     a caller that has just changed a post flushes first (the posting functions do)."""
     params = {"ids": post_ids, "viewer_id": viewer.id if viewer else -1}
     return session.connection().execute(_POSTS_BY_ID, params).all()
+
+
+def reaction_summary(reactions: str | None) -> tuple[dict[str, int], set[str]]:
+    """A post row's ``reactions`` column as (count per kind, the viewer's own kinds)."""
+    counts: dict[str, int] = {}
+    mine = set()
+    for mark in reactions.split(",") if reactions else ():
+        kind = mark.removesuffix("*")
+        counts[kind] = counts.get(kind, 0) + 1
+        if mark != kind:
+            mine.add(kind)
+    return counts, mine
 
 
 def page_of_post(session: Session, post: Post) -> int:

@@ -81,3 +81,8 @@ def test_threads_sharing_a_full_cache_never_fail(session, monkeypatch):
     finally:
         sys.setswitchinterval(interval)
     assert failures == [] and len(presenters._cache) <= 2
+
+
+def test_reaction_summary_counts_each_kind_and_marks_the_viewers_own():
+    assert service.reaction_summary(None) == ({}, set())
+    assert service.reaction_summary("helpful,same_here*,helpful") == ({"helpful": 2, "same_here": 1}, {"same_here"})
