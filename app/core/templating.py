@@ -3,7 +3,7 @@
 import hashlib
 import re
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -34,7 +34,7 @@ def _site_context(request: Request) -> dict:
 
     return {
         "viewer": getattr(request.state, "viewer", None),
-        "csrf_token": lambda: token_for(request),
+        "csrf_token": cache(lambda: token_for(request)),  # a page shows it in several forms
         "flashes": lambda: take_flashes(request),
         "locale": i18n.current_locale(),
         "site_name": get_settings().site_name,
