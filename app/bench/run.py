@@ -1,7 +1,11 @@
 """`forum bench`: the real server under a bounded wrk load on loopback, on SQLite and PostgreSQL.
 
-For each database: a fresh database, the seeded corpus, Uvicorn with two workers, then for each
-target a warm-up and a timed wrk run. Results go to var/bench/latest.json and a printed table.
+For each database: a fresh database, the seeded corpus, and Uvicorn with two workers serving the
+forum and, beside it, each reference page (app.bench.reference). Every read target gets a warm-up,
+then the read targets take turns in short timed wrk runs, round after round: this machine's speed
+drifts by a fifth or more within minutes, and taking turns lets a drift touch the forum's pages and
+the reference pages alike, so their ratios hold. Posting replies comes last, so that the reads see
+the corpus as seeded. Results go to var/bench/latest.json and a printed table.
 """
 
 import gzip
@@ -11,6 +15,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -170,6 +175,18 @@ def peak_memory_mb(server: subprocess.Popen) -> float:
     return max(peaks, default=0.0)
 
 
+ROUNDS = 3  # turns per read target; each gets a third of the target's duration per turn
+
+
+@dataclass
+class Target:
+    name: str
+    base: str
+    path: str
+    cookie: str | None = None
+    body: str | None = None  # a form to POST, url-encoded
+
+
 def bench_database(label: str, url: str, *, duration: int, connections: int, posts: int) -> tuple[list, float]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(48),
            "ANONYMITY_KEY": secrets.token_urlsafe(48), "COUNT_QUERIES": "1", "ENVIRONMENT": "development",
@@ -177,37 +194,33 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
            "POSTING_LIMIT": "1000000000", "SIGNIN_LIMIT": "1000000000"}
     prepare_database(url)
     corpus = seed(env, posts)
-    port = free_port()
-    server = start_server(env, port)
-    base = f"http://127.0.0.1:{port}"
-    results = []
+    reference_path = f"/t/{corpus.thread_public_id}"
+    servers = {}
     try:
+        for reference in (None, "bare", "naive", "lean"):
+            port = free_port()
+            servers[reference] = (start_server(env, port, reference, ready_path=reference_path if reference
+                                               else "/healthz"), f"http://127.0.0.1:{port}")
+        base = servers[None][1]
         cookie, token = sign_in(base)
         reply_thread = httpx.get(base + "/c/bench-skills").text
         reply_path = re.search(r'href="/t/([a-z2-7]+)-', reply_thread).group(1)
-        targets = [
-            ("ceiling (/healthz)", "/healthz", None, None),
-            ("home", "/", None, None),
-            ("channel page", corpus.channel_url, None, None),
-            ("thread 100 posts, signed out", corpus.thread_url, None, None),
-            ("thread 100 posts, signed in", corpus.thread_url, cookie, None),
-            ("post a reply", f"/t/{reply_path}/reply", cookie,
-             f"csrf_token={token}&body=A+benchmark+reply+with+**some**+Markdown+in+it."),
+        reads = [
+            Target("ceiling (/healthz)", base, "/healthz"),
+            Target("home", base, "/"),
+            Target("channel page", base, corpus.channel_url),
+            Target("thread 100 posts, signed out", base, corpus.thread_url),
+            Target("thread 100 posts, signed in", base, corpus.thread_url, cookie),
+            *(Target(f"reference: {reference} page", servers[reference][1], reference_path)
+              for reference in ("bare", "naive", "lean")),
         ]
-        for name, path, target_cookie, body in targets:
-            results.append(load(label, name, base, path, target_cookie, body, duration, connections))
-        memory = peak_memory_mb(server)
+        reply = Target("post a reply", base, f"/t/{reply_path}/reply", cookie,
+                       f"csrf_token={token}&body=A+benchmark+reply+with+**some**+Markdown+in+it.")
+        results = [*load_in_turns(label, reads, duration, connections), *load_in_turns(label, [reply], duration,
+                                                                                       connections)]
+        memory = peak_memory_mb(servers[None][0])
     finally:
-        server.terminate()
-        server.wait(timeout=15)
-    # The yardsticks, one at a time on the same database and load (app.bench.reference).
-    reference_path = f"/t/{corpus.thread_public_id}"
-    for reference in ("bare", "naive", "lean"):
-        server = start_server(env, port, reference, ready_path=reference_path)
-        try:
-            results.append(load(label, f"reference: {reference} page", base, reference_path, None, None, duration,
-                                connections))
-        finally:
+        for server, _base in servers.values():
             server.terminate()
             server.wait(timeout=15)
     ceiling = results[0].requests_per_s
@@ -216,16 +229,30 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
     return results, memory
 
 
-def load(label: str, name: str, base: str, path: str, cookie: str | None, body: str | None, duration: int,
-         connections: int) -> Result:
-    """A warm-up, then the timed wrk run, for one target."""
+def load_in_turns(label: str, targets: list[Target], duration: int, connections: int) -> list[Result]:
+    """A warm-up each, then ROUNDS turns each of a share of ``duration``: the mean requests/s, the
+    median of the turns' latency percentiles, all the errors."""
+    rounds = max(1, min(ROUNDS, duration))
+    turns: dict[str, list] = {target.name: [] for target in targets}
     with tempfile.TemporaryDirectory() as folder:
-        script = _wrk_script(Path(folder) / "script.lua", cookie=cookie, body=body)
-        run_wrk(base + path, script, duration=2, connections=connections)
-        rps, p50, p99, errors = run_wrk(base + path, script, duration=duration, connections=connections)
-    size, gz, queries, page = (0, 0, None, 0) if body else measure_response(base, path, cookie)
-    print(f"  {label:10s} {name:32s} {rps:8.0f} req/s  p99 {p99:7.1f} ms", flush=True)
-    return Result(label, name, path, rps, p50, p99, errors, size, gz, queries, page)
+        scripts = {target.name: _wrk_script(Path(folder) / f"{n}.lua", cookie=target.cookie, body=target.body)
+                   for n, target in enumerate(targets)}
+        for target in targets:
+            run_wrk(target.base + target.path, scripts[target.name], duration=2, connections=connections)
+        for _ in range(rounds):
+            for target in targets:
+                turns[target.name].append(run_wrk(target.base + target.path, scripts[target.name],
+                                                  duration=duration // rounds, connections=connections))
+    results = []
+    for target in targets:
+        rates, p50s, p99s, errors = zip(*turns[target.name], strict=True)
+        rps, p50, p99 = sum(rates) / len(rates), statistics.median(p50s), statistics.median(p99s)
+        size, gz, queries, page = ((0, 0, None, 0) if target.body
+                                   else measure_response(target.base, target.path, target.cookie))
+        print(f"  {label:10s} {target.name:32s} {rps:8.0f} req/s  p99 {p99:7.1f} ms", flush=True)
+        results.append(Result(label, target.name, target.path, round(rps, 1), p50, p99, sum(errors), size, gz,
+                              queries, page))
+    return results
 
 
 def thread_page_ratios(results: list[Result]) -> dict[str, float]:
