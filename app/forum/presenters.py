@@ -54,7 +54,7 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
         own = policies.is_own_post(viewer, row)
         visible = policies.can_see_post_body(viewer, row, own)
         flags = (own, visible, visible and policies.can_react(viewer, row, own), moderator)
-        key = (tuple(row), flags, page)
+        key = (row, flags, page)  # rows are tuples (service.PostRow)
         found = _cache.get(key)
         if found is None:
             found = _cache[key] = _render(row, flags, page)

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections import namedtuple
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -226,6 +227,9 @@ def _post_rows_statement():
 
 
 _POST_ROWS = _post_rows_statement()
+# Post rows as plain named tuples: reading a field by name costs about 20 ns where a SQLAlchemy Row's
+# attribute costs 300, and the policies read several fields of every post on every page.
+PostRow = namedtuple("PostRow", _POST_ROWS.selected_columns.keys())
 _post = Post.__table__
 _THREAD_PAGE = (_POST_ROWS.where(_post.c.thread_id == bindparam("thread_id"))
                 .limit(bindparam("limit")).offset(bindparam("offset")))
@@ -248,16 +252,18 @@ def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Vie
     # Core statements go to the connection: the ORM session's execution path adds nothing for them.
     connection = session.connection()
     if policies.can_moderate(viewer):
-        return connection.execute(_THREAD_PAGE, params).all(), page
-    params["viewer_seal"] = safespace.seal(viewer.id, thread.id) if viewer else ""
-    return connection.execute(_THREAD_PAGE_FOR_READER, params).all(), page
+        statement = _THREAD_PAGE
+    else:
+        statement = _THREAD_PAGE_FOR_READER
+        params["viewer_seal"] = safespace.seal(viewer.id, thread.id) if viewer else ""
+    return list(map(PostRow._make, connection.execute(statement, params).all())), page
 
 
 def post_rows(session: Session, post_ids: list[int], viewer: Viewer | None) -> list:
     """These posts as thread_posts gives them. Read on the connection, past the session's autoflush:
     a caller that has just changed a post flushes first (the posting functions do)."""
     params = {"ids": post_ids, "viewer_id": viewer.id if viewer else -1}
-    return session.connection().execute(_POSTS_BY_ID, params).all()
+    return list(map(PostRow._make, session.connection().execute(_POSTS_BY_ID, params).all()))
 
 
 def reaction_summary(reactions: str | None) -> tuple[dict[str, int], set[str]]:
