@@ -3,6 +3,8 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
@@ -61,12 +63,25 @@ UNREAD_COLUMN = (select(func.count()).where(Notification.member_id == Member.id,
 def _sealed_for(session: Session, member_id: int) -> list[tuple]:
     """The member's sealed notifications: (row with id, sealed and created_on; decrypted payload)."""
     found = []
+    keys = safespace.keys()
     for row in session.connection().execute(_SEALED_IN_BUCKET, {"bucket": _bucket(member_id)}):
-        data = safespace.decrypt(row.sealed)
-        payload = json.loads(data) if data else {}
+        payload = _opened(keys, row.sealed)
         if payload.get("m") == member_id:
             found.append((row, payload))
     return found
+
+
+@lru_cache(maxsize=8192)
+def _opened(keys: safespace.Keys, sealed: str) -> MappingProxyType:
+    """A sealed notification's payload (empty if it will not open), decrypted once per process and key.
+
+    Every signed-in page counts the member's unread notifications, which means opening the sealed ones
+    in their bucket, most of them other members': up to SEALED_SCAN_LIMIT Fernet decryptions a page.
+    A token never changes, so its payload is remembered; the key is part of the cache key, so a token
+    that opened under a retired key does not open under the next.
+    """
+    data = safespace.decrypt(sealed, keys)
+    return MappingProxyType(json.loads(data) if data else {})
 
 
 def unread_count(session: Session, member_id: int, clear: int | None = None) -> int:
