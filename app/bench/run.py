@@ -4,7 +4,7 @@ For each database: a fresh database, the seeded corpus, and Uvicorn with two wor
 forum and, beside it, each reference page (app.bench.reference). Every read target gets a warm-up,
 then the read targets take turns in short timed wrk runs, round after round: this machine's speed
 drifts by a fifth or more within minutes, and taking turns lets a drift touch the forum's pages and
-the reference pages alike, so their ratios hold. Posting replies comes last, so that the reads see
+the reference pages alike, so their ratios hold (ROUNDS). Posting replies comes last, so that the reads see
 the corpus as seeded. Results go to var/bench/latest.json and a printed table.
 """
 
@@ -175,7 +175,10 @@ def peak_memory_mb(server: subprocess.Popen) -> float:
     return max(peaks, default=0.0)
 
 
-ROUNDS = 3  # turns per read target; each gets a third of the target's duration per turn
+# Turns per read target, each a share of the target's duration. Two: a 3-second run put the p99 of
+# the signed-in thread page at 210-320 ms where 9-second runs on the same server gave 170-190 (the
+# first burst of 32 connections weighs more in a short run), and requests/s did not differ.
+ROUNDS = 2
 
 
 @dataclass
