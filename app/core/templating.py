@@ -79,8 +79,9 @@ class CompactTags(Extension):
 
     The per-post template keeps one element per line in its source; its output drops about 16
     newlines per post, 1.6 KB of a 100-post page. Only a newline after a tag goes, when a tag or a
-    statement follows, so it never separates words; what the template inserts (a post's body) is
-    untouched.
+    statement follows; what the template inserts (a post's body) is untouched. Between two inline
+    elements that newline is a space, so mark only templates whose joined tags sit in block or flex
+    containers, as the per-post template's do.
     """
 
     MARK = "{# compact #}"

@@ -254,7 +254,7 @@ def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post
 
 
 @router.post("/react")
-def react(request: Request, session: SessionDep, viewer: CurrentUser, set: FormStr = ""):
+def react_from_page_form(request: Request, session: SessionDep, viewer: CurrentUser, set: FormStr = ""):
     """The page's one reactions form (forum/_reaction_form.html): ``set`` is "post:kind:1" or "post:kind:0"
     from the clicked button."""
     post_id, _sep, choice = set.partition(":")
@@ -264,8 +264,11 @@ def react(request: Request, session: SessionDep, viewer: CurrentUser, set: FormS
 
 @router.post("/p/{post_id}/react")
 def react_to_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str,
-                  kind: FormStr = "", on: FormStr = "1"):
-    """One post's reaction, for scripts and for pages served before the page had one reactions form."""
+                  set: FormStr = "", kind: FormStr = "", on: FormStr = "1"):
+    """One post's reaction: ``set`` is "kind:1" or "kind:0", as the buttons of pages served before the page
+    had one reactions form send it; ``kind`` and ``on`` are accepted too."""
+    if set:
+        kind, _sep, on = set.partition(":")
     return _react(request, session, viewer, post_id, kind, on)
 
 

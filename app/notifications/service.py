@@ -124,7 +124,8 @@ def for_member(session: Session, member_id: int, limit: int = 50) -> list[Item]:
 
 
 def mark_all_read(session: Session, member_id: int) -> None:
-    """Read ones are kept; sealed ones are deleted, so no trace of them stays."""
+    """Read ones are kept; sealed ones are deleted, so no trace of them stays in the database (a worker
+    remembers opened payloads in memory, beside the key that opens them: see _opened)."""
     session.execute(update(Notification).where(Notification.member_id == member_id, Notification.read_at.is_(None))
                     .values(read_at=utcnow()))
     ids = [row.id for row, _ in _sealed_for(session, member_id)]

@@ -40,17 +40,29 @@
     }
   });
 
-  // Reply and Quote open the reply form in the post's reply slot, under the post, instead of on a page
-  // of its own. A click with a modifier key still opens the page (a new tab or window).
+  // The per-post controls, enhanced here rather than with hx-* attributes on every post (9 KB on a
+  // 100-post page). Reply and Quote open the reply form in the post's reply slot, under the post,
+  // instead of on a page of its own; a click with a modifier key still opens the page. A reaction
+  // button, which submits the page's one reactions form without JavaScript, sends its own request,
+  // so quick clicks on several posts are all kept. The server answers with the post, re-rendered.
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest(".post-actions a[href*='/reply']");
-    var slot = link && link.closest("article").nextElementSibling;
-    if (!slot || !slot.matches(".reply-slot") || event.button !== 0 ||
-        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+    var control = window.htmx && event.target.closest &&
+      event.target.closest(".post-actions a[href*='/reply'], button[form=react]");
+    var post = control && control.closest("article");
+    if (!post || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
       return;
     }
-    event.preventDefault();
-    htmx.ajax("GET", link.getAttribute("href"), { source: link, target: slot, swap: "outerHTML" });
+    if (control.matches("button")) {
+      event.preventDefault();
+      htmx.ajax("POST", "/react", { source: control, values: { set: control.value }, target: post,
+                                    swap: "outerHTML" });
+      return;
+    }
+    var slot = post.nextElementSibling;
+    if (slot && slot.matches(".reply-slot")) {
+      event.preventDefault();
+      htmx.ajax("GET", control.getAttribute("href"), { source: control, target: slot, swap: "outerHTML" });
+    }
   });
 
   // Ask before destructive actions marked with data-confirm (a confirm page serves no-JS users).

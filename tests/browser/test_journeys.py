@@ -261,6 +261,26 @@ def test_react_to_a_post(open_page, forum, js):
     expect(helpful).to_have_accessible_name("Helpful 0")
 
 
+def test_quick_reactions_on_several_posts_all_count(open_page, forum):
+    author = open_page("member")
+    thread = forum.start_thread(author.context, PILOT, forum.unique("Quick"), "First.")
+    forum.reply(author.context, thread, "Second.")
+    forum.reply(author.context, thread, "Third.")
+    page = open_page("member2")
+    page.goto(thread)
+    mark_window(page)
+    posts = page.locator("article.post")
+    # Three clicks in one go, before any answer: each must be a request of its own.
+    page.evaluate("""document.querySelectorAll("button[form=react][value*=':same_here:']")
+                     .forEach(function (button) { button.click(); })""")
+    for n in range(3):
+        expect(posts.nth(n).get_by_role("button", name=re.compile(r"^Same here"))).to_have_accessible_name(
+            "Same here 1")
+    assert_no_reload(page)
+    page.reload()
+    expect(page.get_by_role("button", name="Same here 1")).to_have_count(3)
+
+
 def test_post_in_the_safe_space(open_page, forum, js):
     page = open_page("new", js=js)  # a new account: its safe-space posts wait for a moderator
     member = page.member

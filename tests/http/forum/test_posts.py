@@ -129,6 +129,14 @@ def test_the_pages_one_reactions_form(client_as, session):
     assert browser.form("/react", {"set": "nosuchpost:helpful:1"}).status_code == 404
 
 
+def test_a_page_served_before_the_one_reactions_form_still_reacts(client_as, session):
+    thread = make_thread(session)
+    post = first_post(session, thread)
+    browser = client_as(make_member(session))
+    assert browser.form(f"/p/{post.public_id}/react", {"set": "helpful:1"}).status_code == 303
+    assert 'aria-pressed="true">Helpful <b>1</b>' in browser.get(f"/t/{thread.public_id}-{thread.slug}").text
+
+
 def test_visitors_see_counts_but_no_buttons(client, client_as, session):
     thread = make_thread(session)
     post = first_post(session, thread)
