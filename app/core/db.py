@@ -125,7 +125,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session = get_database().session(write=write)
         try:
             yield session
-            session.commit()
+            if write:
+                session.commit()  # a reader's session has nothing to commit: closing it is enough
         except BaseException:
             session.rollback()
             raise

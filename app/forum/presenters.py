@@ -12,8 +12,6 @@ in the same state share its entry.
 from collections import OrderedDict
 from contextlib import suppress
 
-from markupsafe import Markup
-
 from app.core import i18n
 from app.core.timeutil import as_utc
 from app.forum import policies
@@ -41,7 +39,7 @@ def _render(row, flags: tuple, page: tuple) -> str:
 
 
 def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool,
-                 focus: bool = False, without_slot: bool = False) -> Markup:
+                 focus: bool = False, without_slot: bool = False) -> str:
     """The HTML of the posts for this viewer, as one string (per-viewer flags computed here, in one pass).
 
     The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
@@ -65,4 +63,6 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
             with suppress(KeyError):  # another thread evicted it meanwhile
                 _cache.move_to_end(key)
         html.append(found)
-    return Markup("\n".join(html))
+    # A plain str, output as is by forum/_posts.html: wrapping it in Markup and escaping it there
+    # (which makes another Markup) would copy the whole page's posts twice.
+    return "\n".join(html)
