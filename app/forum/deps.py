@@ -15,17 +15,19 @@ def channel_or_404(session: Session, slug: str, viewer: Viewer | None) -> Channe
     return channel
 
 
-def thread_with_tags_or_404(session: Session, public_id: str,
-                            viewer: Viewer | None) -> tuple[Thread, Channel, list[str]]:
-    found = service.thread_with_tags(session, public_id, viewer)
+def thread_for_page_or_404(session: Session, public_id: str,
+                           viewer: Viewer | None) -> tuple[service.ThreadRow, service.ChannelRow, list[str]]:
+    found = service.thread_for_page(session, public_id, viewer)
     if found is None:
         raise NotFound()
     return found
 
 
 def thread_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel]:
-    thread, channel, _tags = thread_with_tags_or_404(session, public_id, viewer)
-    return thread, channel
+    found = service.thread_with_channel(session, public_id, viewer)
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def post_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Post, Thread, Channel]:

@@ -12,7 +12,7 @@ from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.forum import policies, posting, service
-from app.forum.deps import channel_or_404, page_number, post_or_404, thread_or_404, thread_with_tags_or_404
+from app.forum.deps import channel_or_404, page_number, post_or_404, thread_for_page_or_404, thread_or_404
 from app.forum.markdown import quote_markdown
 from app.forum.models import ReactionKind
 from app.forum.presenters import render_posts
@@ -114,7 +114,7 @@ def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, sl
 @router.get("/t/{ref}")
 async def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref: str, page: str = "1"):
     public_id, _, slug = ref.partition("-")
-    thread, channel, tags = thread_with_tags_or_404(session, public_id, viewer)
+    thread, channel, tags = thread_for_page_or_404(session, public_id, viewer)
     if slug != thread.slug:
         query = f"?page={page_number(page)}" if page != "1" else ""
         return RedirectResponse(thread_url(thread) + query, status_code=301)
