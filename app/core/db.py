@@ -1,5 +1,6 @@
 """Engines and the per-request unit of work."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import nullcontext
 from contextvars import ContextVar
@@ -121,6 +122,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     write = request.method not in SAFE_METHODS
     turn = getattr(request.app.state, "write_turn", None) if write else None
+    # One pass of the event loop before the handler: a coroutine handler (the hot pages) runs to its
+    # end without another, and the loop polls sockets only between passes, so the rest of a big
+    # response that did not fit the socket buffer would wait for every request queued behind it.
+    # Measured on the signed-in thread page under `wrk -c32`, SQLite, seven runs each way: p99 95-170 ms
+    # with it (mean 130), 120-360 without (mean 270), at the same requests/s.
+    await asyncio.sleep(0)
     async with turn or nullcontext():
         session = get_database().session(write=write)
         try:
