@@ -125,8 +125,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # One pass of the event loop before the handler: a coroutine handler (the hot pages) runs to its
     # end without another, and the loop polls sockets only between passes, so the rest of a big
     # response that did not fit the socket buffer would wait for every request queued behind it.
-    # Measured on the signed-in thread page under `wrk -c32`, SQLite, seven runs each way: p99 95-170 ms
-    # with it (mean 130), 120-360 without (mean 270), at the same requests/s.
+    # Measured on the signed-in thread page under `wrk -c32`, SQLite: p99 96-170 ms in seven runs with
+    # it (mean 127), 117-363 ms in ten without (mean 261), at about the same requests/s (512 and 527).
     await asyncio.sleep(0)
     async with turn or nullcontext():
         session = get_database().session(write=write)
