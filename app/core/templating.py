@@ -9,6 +9,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date
 from fastapi import Request
+from jinja2 import pass_context
 from jinja2.ext import Extension
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
@@ -74,6 +75,23 @@ def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
     return Markup(f'<time datetime="{local.isoformat(timespec="minutes")}">{text}, {local:%H:%M}</time>')
 
 
+@pass_context
+def _gettext(context, message: str, **variables) -> str:
+    """Jinja's newstyle gettext (translated, marked safe when autoescaping, always %-formatted), with
+    the result remembered when there is nothing to fill in: the installed one took 6.5 us a call, and
+    a page makes a few dozen."""
+    if variables:
+        text = i18n.translations(i18n.current_locale()).gettext(message)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+    return _translated(i18n.current_locale(), message, context.eval_ctx.autoescape)
+
+
+@lru_cache(maxsize=4096)
+def _translated(locale: str, message: str, autoescape: bool) -> str:
+    text = i18n.translations(locale).gettext(message)
+    return (Markup(text) if autoescape else text) % {}
+
+
 class CompactTags(Extension):
     """Drops the newline between two tags in a template marked {# compact #}, when it is loaded.
 
@@ -102,6 +120,7 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
         ),
         newstyle=True,
     )
+    env.globals["gettext"] = env.globals["_"] = _gettext  # `_` directly, not through Jinja's alias
     # Templates are read once; `forum serve --reload` restarts the server when they change.
     env.auto_reload = False
     env.trim_blocks = True
