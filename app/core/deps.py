@@ -26,11 +26,11 @@ async def load_viewer(request: Request, reader: ReadSessionDep) -> Viewer | None
     """The signed-in member for this request (cached on request.state).
 
     It runs on the event loop: signed out it reads nothing; signed in it makes two indexed reads and
-    decrypts the member's bucket of sealed notifications, which costs less than a hop to a worker
-    thread. The lookup has a read-only session of its own, given back at once: a request that then
-    waits for a handler thread holds no connection (were every connection held by such requests, the
-    loop would block on the pool), and a write request's transaction begins only in its handler
-    (see get_read_session).
+    opens the member's bucket of sealed notifications (each remembered once opened), which costs less
+    than a hop to a worker thread. The lookup has a read-only session of its own, given back at once:
+    a request that then waits for a handler thread holds no connection (were every connection held by
+    such requests, the loop would block on the pool), and a write request's transaction begins only in
+    its handler (see get_read_session).
     """
     if "viewer" not in request.state._state:
         request.state.viewer = None

@@ -63,7 +63,7 @@ def unsign(signer: URLSafeTimedSerializer, value: str, max_age: int | None = Non
 def csrf_token(secret_key: str, browser_key: str) -> str:
     """The CSRF token for one browser session: an HMAC of its session key, 128 bits in URL-safe base64.
 
-    Every form on a page carries it (a thread page has a reaction form per post), so it is kept short.
+    Every form on a page carries it, and htmx sends it in a header with each request, so it is kept short.
     """
     digest = hmac.new(secret_key.encode(), b"csrf:" + browser_key.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()

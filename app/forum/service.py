@@ -268,21 +268,21 @@ def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Vie
     page = page_of(page_number, thread.post_count, per_page)
     params = {"thread_id": thread.id, "limit": per_page, "offset": (page.number - 1) * per_page,
               "viewer_id": viewer.id if viewer else -1}
-    # Core statements go to the connection: the ORM session's execution path adds nothing for them.
-    connection = session.connection()
     if policies.can_moderate(viewer):
-        statement = _THREAD_PAGE
-    else:
-        statement = _THREAD_PAGE_FOR_READER
-        params["viewer_seal"] = safespace.seal(viewer.id, thread.id) if viewer else ""
-    return list(map(PostRow._make, connection.execute(statement, params).all())), page
+        return _post_rows(session, _THREAD_PAGE, params), page
+    params["viewer_seal"] = safespace.seal(viewer.id, thread.id) if viewer else ""
+    return _post_rows(session, _THREAD_PAGE_FOR_READER, params), page
 
 
 def post_rows(session: Session, post_ids: list[int], viewer: Viewer | None) -> list:
     """These posts as thread_posts gives them. Read on the connection, past the session's autoflush:
     a caller that has just changed a post flushes first (the posting functions do)."""
-    params = {"ids": post_ids, "viewer_id": viewer.id if viewer else -1}
-    return list(map(PostRow._make, session.connection().execute(_POSTS_BY_ID, params).all()))
+    return _post_rows(session, _POSTS_BY_ID, {"ids": post_ids, "viewer_id": viewer.id if viewer else -1})
+
+
+def _post_rows(session: Session, statement, params: dict) -> list:
+    # Core statements go to the connection: the ORM session's execution path adds nothing for them.
+    return list(map(PostRow._make, session.connection().execute(statement, params).all()))
 
 
 def reaction_summary(reactions: str | None) -> tuple[dict[str, int], set[str]]:
