@@ -89,7 +89,21 @@ def seed_bench(
     console.print(f"Seeded {corpus.posts:,} posts in {time.perf_counter() - started:.1f} s.")
     console.print(f"100-post thread: {corpus.thread_url}")
     console.print(f"channel page:    {corpus.channel_url}")
+    console.print(f"search:          {corpus.search_url}")
+    console.print(f"common search:   {corpus.common_search_url}")
     console.print(f"sign in as {corpus.member_email} / {BENCH_PASSWORD!r}")
+
+
+@app.command("search-reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the posts (after a bulk import, or to recover a damaged index)."""
+    from app.core.db import get_database
+    from app.search import service as search
+
+    with get_database().session() as session:
+        count = search.reindex(session)
+        session.commit()
+    console.print(f"Indexed {count:,} posts.")
 
 
 @app.command()

@@ -30,6 +30,7 @@ from app.core.templating import STATIC_DIR
 from app.forum.routes import router as forum_router
 from app.moderation.routes import router as moderation_router
 from app.notifications.routes import router as notifications_router
+from app.search.routes import router as search_router
 
 log = logging.getLogger("common_ground")
 
@@ -69,6 +70,7 @@ def create_app() -> FastAPI:
     _add_health_routes(app)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(forum_router)
+    app.include_router(search_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(moderation_router)

@@ -85,9 +85,11 @@ def seed(env: dict, posts: int) -> BenchCorpus:
     out = _forum(env, "seed-bench", "--posts", str(posts), "--threads", str(max(10, posts // 50)),
                  "--members", "200")
     thread = re.search(r"100-post thread: (\S+)", out).group(1)
-    channel = re.search(r"channel page:\s+(\S+)", out).group(1)
+    found = {name: re.search(rf"^{name}:\s+(\S+)", out, re.M).group(1)
+             for name in ("channel page", "search", "common search")}
     return BenchCorpus(thread_url=thread, thread_public_id=thread.split("/")[2].split("-")[0],
-                       channel_url=channel, member_email="bench0@example.org", posts=posts)
+                       channel_url=found["channel page"], member_email="bench0@example.org", posts=posts,
+                       search_url=found["search"], common_search_url=found["common search"])
 
 
 def start_server(env: dict, port: int, reference: str | None = None, ready_path: str = "/healthz") -> subprocess.Popen:
@@ -214,6 +216,8 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             Target("channel page", base, corpus.channel_url),
             Target("thread 100 posts, signed out", base, corpus.thread_url),
             Target("thread 100 posts, signed in", base, corpus.thread_url, cookie),
+            Target("search, a place (~1% of posts)", base, corpus.search_url),
+            Target("search, a common word", base, corpus.common_search_url),
             *(Target(f"reference: {reference} page", servers[reference][1], reference_path)
               for reference in ("bare", "naive", "lean")),
         ]

@@ -10,9 +10,10 @@ from sqlmodel import Session
 from app.accounts.models import Member, Organisation
 from app.core.security import hash_password
 from app.core.timeutil import utcnow
-from app.forum.markdown import render_markdown
+from app.forum.markdown import plain_text, render_markdown
 from app.forum.models import Channel, ChannelKind, Post, Reaction, Thread, Visibility, new_public_id
 from app.safespace import service as safespace
+from app.search import service as search
 
 BENCH_PASSWORD = "benchmark passphrase for loopback only"
 _WORDS = [
@@ -23,6 +24,15 @@ _WORDS = [
     "wellbeing", "business", "support", "high", "street", "regeneration", "net", "zero", "retrofit",
     "commissioning", "volunteers", "charity", "board", "metrics", "baseline", "survey", "interviews",
     "cohort", "completion",
+]
+# Rarer words: half the bodies name a place, so that a search for one matches about 1% of the posts
+# where any of _WORDS matches most of them (both are benchmarked).
+_PLACES = [
+    "Aberhonddu", "Ballycastle", "Carnforth", "Dunmarra", "Eastwick", "Fennmoor", "Glenlivet", "Harrowby",
+    "Inverkeld", "Kilbride", "Llanfyllin", "Marlholme", "Newtonmore", "Oakhampton", "Penrhos", "Quarrybank",
+    "Rathmore", "Saltcoats", "Tregaron", "Ullapool", "Wexcombe", "Ystradgynlais", "Ashbourne", "Brecon",
+    "Coleraine", "Dornoch", "Enniskillen", "Fishguard", "Girvan", "Hexham", "Islay", "Keswick", "Lurgan",
+    "Machynlleth", "Nairn", "Omagh", "Portree", "Rhayader", "Strabane", "Thurso",
 ]
 _CHANNELS = (
     ("bench-pilot-england", "Bench pilot England", ChannelKind.pilot),
@@ -40,6 +50,8 @@ class BenchCorpus:
     channel_url: str
     member_email: str
     posts: int
+    search_url: str  # a place: about 1% of the posts
+    common_search_url: str  # a word in most posts
 
 
 def _sentence(rng: random.Random) -> str:
@@ -47,19 +59,24 @@ def _sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def _body(rng: random.Random) -> str:
-    """About 400 characters of Markdown: paragraphs, sometimes a list, some emphasis."""
+def _body(rng: random.Random, places: random.Random) -> str:
+    """About 400 characters of Markdown: paragraphs, sometimes a list, some emphasis, maybe a place."""
     parts = [" ".join(_sentence(rng) for _ in range(rng.randint(2, 3)))]
     if rng.random() < 0.4:
         parts.append("\n".join(f"- {_sentence(rng)}" for _ in range(3)))
-    parts.append(f"We found the **{rng.choice(_WORDS)}** work mattered most. " + _sentence(rng))
+    emphasis = rng.choice(_WORDS)
+    if places.random() < 0.5:
+        emphasis = places.choice(_PLACES)
+    parts.append(f"We found the **{emphasis}** work mattered most. " + _sentence(rng))
     return "\n\n".join(parts)
 
 
 def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed: int = 7) -> BenchCorpus:
     """Bulk-load the corpus. The first thread gets exactly 100 posts; the rest are spread over the others."""
     rng = random.Random(seed)
-    bodies = [(body, render_markdown(body).html) for body in (_body(rng) for _ in range(400))]
+    places = random.Random(seed + 1)  # its own stream: the rest of the corpus stays as it was without places
+    bodies = [(body, render_markdown(body).html) for body in (_body(rng, places) for _ in range(400))]
+    body_texts = [plain_text(html) for _body_md, html in bodies]
     now = utcnow()
     organisation = Organisation(name="Bench organisation", kind="other")
     session.add(organisation)
@@ -83,7 +100,7 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
     session.flush()
 
     per_thread = [100] + _spread(max(0, posts - 100), max(1, threads - 1), rng)
-    thread_rows, post_rows, reaction_rows = [], [], []
+    thread_rows, post_rows, reaction_rows, search_rows = [], [], [], []
     post_id = (session.execute(select(Post.id).order_by(Post.id.desc()).limit(1)).scalar() or 0) + 1
     thread_id = (session.execute(select(Thread.id).order_by(Thread.id.desc()).limit(1)).scalar() or 0) + 1
     for t, count in enumerate(per_thread):
@@ -103,7 +120,8 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
             path = f"{parent[1]}.{segment}" if parent else segment
             depth = parent[2] + 1 if parent else 0
             author = rng.choice(member_ids)
-            body, body_html = bodies[rng.randrange(len(bodies))]
+            which = rng.randrange(len(bodies))
+            body, body_html = bodies[which]
             row = {"id": post_id, "public_id": new_public_id(), "thread_id": thread_id, "number": n,
                    "parent_id": parent[0] if parent else None, "path": path, "depth": depth,
                    "author_id": author, "seal": None, "sealed_author": None, "pseudonym": None,
@@ -114,6 +132,8 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
                         "sealed_author": safespace.seal_author(author), "pseudonym": "A",
                         "created_at": safespace.day_only(started)}
             post_rows.append(row)
+            search_rows.append({"post_id": post_id, "title": thread_rows[-1]["title"] if n == 1 else "",
+                                "body": body_texts[which]})
             for reactor in rng.sample(member_ids, k=min(len(member_ids), rng.choice((0, 0, 1, 2, 3)))):
                 if reactor != author:
                     reaction_rows.append({"post_id": post_id, "member_id": reactor,
@@ -124,6 +144,8 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
     for rows, model in ((thread_rows, Thread), (post_rows, Post), (reaction_rows, Reaction)):
         for start in range(0, len(rows), 5000):
             session.execute(insert(model), rows[start:start + 5000])
+    for start in range(0, len(search_rows), 5000):
+        search.index_documents(session, search_rows[start:start + 5000])
     if session.get_bind().dialect.name == "postgresql":
         # Ids were given explicitly (replies name their parents): move the sequences past them.
         for table in ("thread", "post"):
@@ -135,9 +157,10 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
     # guesses and may scan whole tables.
     session.execute(text("ANALYZE"))
     first = thread_rows[0]
+    place = next(place for place in _PLACES if any(f"**{place}**" in body for body, _html in bodies))
     return BenchCorpus(thread_url=f"/t/{first['public_id']}-{first['slug']}", thread_public_id=first["public_id"],
                        channel_url=f"/c/{channels[0].slug}", member_email="bench0@example.org",
-                       posts=len(post_rows))
+                       posts=len(post_rows), search_url=f"/search?q={place}", common_search_url="/search?q=funding")
 
 
 def _spread(total: int, buckets: int, rng: random.Random) -> list[int]:

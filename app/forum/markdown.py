@@ -27,6 +27,8 @@ from markdown_it.token import Token
 
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_-]{3,30})(?![\w@-])", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:(left|center|right)")
+# Control characters never reach plain text: search uses two of them to mark matches.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BLOCK_END = re.compile(r"(</(?:p|li|h[1-6]|blockquote|pre|tr|th|td)>|<br\s*/?>|<hr\s*/?>)", re.I)
 
 _TAGS = {
@@ -138,11 +140,16 @@ def render_markdown(text: str) -> Rendered:
     return Rendered(html=clean, mentions=tuple(env.get("mentions", {})))
 
 
-def plain_excerpt(html_text: str, length: int = 200) -> str:
-    """Return unescaped plain text of at most ``length`` characters plus "…" if it was cut."""
+def plain_text(html_text: str) -> str:
+    """The words of sanitised post HTML, unescaped, with control characters and runs of space made one space."""
     # Block ends become spaces so "<p>a</p><p>b</p>" reads "a b", not "ab".
     spaced = _BLOCK_END.sub(r"\1 ", html_text)
-    text = " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
+    return " ".join(_CONTROL.sub(" ", html.unescape(nh3.clean(spaced, tags=set()))).split())
+
+
+def plain_excerpt(html_text: str, length: int = 200) -> str:
+    """Return unescaped plain text of at most ``length`` characters plus "…" if it was cut."""
+    text = plain_text(html_text)
     if len(text) <= length:
         return text
     head = text[:length]

@@ -29,6 +29,7 @@ from app.forum.service import parse_tags, slugify
 from app.moderation import service as moderation
 from app.notifications import service as notifications
 from app.safespace import service as safespace
+from app.search import service as search
 
 MAX_MENTIONS = 10  # members notified by one post; more mentions still link, but notify nobody
 PATH_WIDTH = 6  # zero-padded post numbers: up to 999,999 posts per thread
@@ -127,6 +128,7 @@ def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer
         post.author_id = author.id
     session.add(post)
     session.flush()
+    search.index_post(session, post, thread.title)
     return post
 
 
@@ -270,6 +272,7 @@ def edit_post(
         thread.slug = slugify(thread.title)
         session.add(thread)
     session.flush()
+    search.index_post(session, post, thread.title)
     return problems
 
 
@@ -298,6 +301,7 @@ def delete_post(session: Session, *, post: Post, thread: Thread) -> None:
         thread.reply_count = max(0, thread.reply_count - 1)
         session.add(thread)
     session.flush()
+    search.index_post(session, post, thread.title)
 
 
 def set_reaction(session: Session, *, post: Post, member: Viewer, kind: str, on: bool) -> None:

@@ -72,6 +72,13 @@ def readable_channels_query(for_members: bool):
     return query
 
 
+def readable_channels(session: Session, viewer: Viewer | None) -> list:
+    """Slug and name of each channel the viewer may read, in the home page's order."""
+    channels = readable_channels_query(viewer is not None).subquery()
+    query = select(channels.c.slug, channels.c.name).order_by(channels.c.position, channels.c.name)
+    return session.execute(query).all()
+
+
 _CHANNEL_BY_SLUG = select(Channel).where(Channel.slug == bindparam("slug"))
 
 

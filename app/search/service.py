@@ -1,0 +1,184 @@
+"""Search: what a member typed, parsed once, run by the database's engine with the viewer's visibility.
+
+The query language is the one people know from web search: words must all match (stemmed, so
+"funding" finds "funded"), "quoted words" match as a phrase, -word leaves out posts with it, and OR
+between words offers alternatives. The last word also matches longer words it starts ("retro"
+finds "retrofit") unless the query ends with a space, so results can follow typing.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup, escape
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Viewer
+from app.core.i18n import _
+from app.core.problems import Problems
+from app.core.timeutil import as_utc
+from app.forum import service as forum_service
+from app.forum.markdown import plain_text
+from app.forum.models import Post, PostStatus
+from app.search.engines import MARK_END, MARK_START, Filters, Group, Term, engine_for
+
+MAX_QUERY_LENGTH = 200
+PER_PAGE = 20
+MAX_PAGE = 50  # a search is for finding, not for paging through thousands of posts
+MIN_PREFIX = 3  # a shorter last word matches whole words only
+SORTS = ("relevance", "newest")
+
+# A quoted phrase (the closing quote may be missing), or a run of anything else up to a space.
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    q: str = ""
+    channel: str = ""  # a channel slug, or every readable channel
+    by: str = ""  # a member's handle, or anyone
+    sort: str = "relevance"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    public_id: str
+    number: int
+    thread_public_id: str
+    thread_slug: str
+    thread_title: str
+    title: Markup  # the thread's title, its matching words marked
+    excerpt: Markup  # words around the matches, marked
+    channel_slug: str
+    channel_name: str
+    is_anonymous: bool
+    created_at: datetime
+    pseudonym: str | None
+    author_handle: str | None
+    author_name: str | None
+
+
+@dataclass
+class Results:
+    hits: list[Hit] = field(default_factory=list)
+    first: int = 1  # the number of the first hit in all results
+    has_next: bool = False
+    searched: bool = False  # there were words to look for
+    hint: str = ""  # why nothing was looked for, when there was a query
+    problems: Problems = field(default_factory=Problems)
+
+
+def parse(query: str) -> list[Group]:
+    """The groups of terms in ``query``, empty when it has no word to look for. A group needs a word
+    that must match: -word alone would ask for nearly every post."""
+    groups, terms = [], []
+    tokens = _TOKEN.findall(query)
+    for position, (sign, phrase, bare) in enumerate(tokens, start=1):
+        if bare.lower() == "or":
+            groups.append(terms)
+            terms = []
+            continue
+        negated = sign == "-" or (bare.startswith("-") and len(bare) > 1)
+        words = tuple(_WORD.findall((bare.removeprefix("-") if bare else phrase).lower()))
+        if not words:
+            continue
+        # The word being typed: a bare last word, with nothing after it.
+        prefix = (position == len(tokens) and bool(bare) and not negated and len(words) == 1
+                  and len(words[0]) >= MIN_PREFIX and query[-1:].isalnum())
+        terms.append(Term(words, negated=negated, prefix=prefix))
+    groups.append(terms)
+    return [Group(tuple(group)) for group in groups if any(not term.negated for term in group)]
+
+
+def marked(value: str) -> Markup:
+    """Text from an engine, escaped, with its match marks as <mark> elements."""
+    return Markup(str(escape(value)).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+def search(session: Session, viewer: Viewer | None, form: SearchForm) -> Results:
+    """One page of the posts that match, among those the viewer may read; or what is wrong with the form."""
+    results = Results()
+    if len(form.q) > MAX_QUERY_LENGTH:
+        results.problems.add("q", _("Search for at most %(n)s characters.", n=MAX_QUERY_LENGTH))
+    groups = parse(form.q) if form.q.strip() else []
+    if form.q.strip() and not groups:
+        # Not an error: live search meets this while a member types "-word" first.
+        results.hint = _("Add a word to look for: a word after a minus sign only leaves posts out.")
+    channel_id = _channel_id(session, viewer, form.channel, results.problems) if form.channel else None
+    author_id = _author_id(session, form.by, results.problems) if form.by.strip() else None
+    if results.problems or not groups:
+        return results
+    engine = engine_for(session.connection())
+    filters = Filters(members=viewer is not None, channel_id=channel_id, author_id=author_id,
+                      newest=form.sort == "newest", limit=PER_PAGE + 1, offset=(form.page - 1) * PER_PAGE)
+    rows = engine.search(session.connection(), engine.match(groups), filters)
+    results.searched, results.has_next = True, len(rows) > PER_PAGE and form.page < MAX_PAGE
+    results.first = filters.offset + 1
+    results.hits = [_hit(row, engine.shown) for row in rows[:PER_PAGE]]
+    return results
+
+
+def _hit(row, shown) -> Hit:
+    title = shown(row.title_marked)
+    return Hit(
+        public_id=row.public_id, number=row.number, thread_public_id=row.thread_public_id,
+        thread_slug=row.thread_slug, thread_title=row.thread_title,
+        title=marked(title) if title else escape(row.thread_title), excerpt=marked(shown(row.excerpt)),
+        channel_slug=row.channel_slug, channel_name=row.channel_name,
+        is_anonymous=bool(row.is_anonymous), created_at=as_utc(row.created_at), pseudonym=row.pseudonym,
+        author_handle=row.author_handle, author_name=row.author_name,
+    )
+
+
+def _channel_id(session: Session, viewer: Viewer | None, slug: str, problems: Problems) -> int | None:
+    channel = forum_service.channel_by_slug(session, slug, viewer)
+    if channel is None:
+        problems.add("channel", _("Choose a channel from the list."))
+    return channel.id if channel else None
+
+
+def _author_id(session: Session, handle: str, problems: Problems) -> int | None:
+    member = accounts_service.member_by_handle(session, accounts_service.normalise_handle(handle))
+    if member is None:
+        problems.add("by", _("No member has the handle %(handle)s.", handle=handle.strip()))
+    return member.id if member else None
+
+
+# Keeping the index ---------------------------------------------------------------------------------
+
+def index_post(session: Session, post: Post, thread_title: str) -> None:
+    """Put the post's words (and, for an opening post, its thread's title) in the index, or take a
+    deleted post out. Posting calls this whenever a body or a title changes."""
+    connection = session.connection()
+    if post.status == PostStatus.deleted:
+        engine_for(connection).forget(connection, post.id)
+        return
+    engine_for(connection).index(connection, [document(post.id, post.number, thread_title, post.body_html)])
+
+
+def document(post_id: int, number: int, thread_title: str, body_html: str) -> dict:
+    """An index row: the title goes with the opening post only, so that a title matches once."""
+    return {"post_id": post_id, "title": thread_title if number == 1 else "", "body": plain_text(body_html)}
+
+
+def index_documents(session: Session, rows: list[dict]) -> None:
+    """Index many rows from ``document`` at once (bulk loads)."""
+    connection = session.connection()
+    engine_for(connection).index(connection, rows)
+
+
+def reindex(session: Session) -> int:
+    """Rebuild the whole index from the posts; returns how many posts it holds."""
+    connection = session.connection()
+    connection.execute(text("DELETE FROM post_search"))
+    posts = connection.execute(text(
+        "SELECT p.id, p.number, t.title, p.body_html FROM post p JOIN thread t ON t.id = p.thread_id "
+        "WHERE p.status <> 'deleted'")).all()
+    rows = [document(*post) for post in posts]
+    for start in range(0, len(rows), 5000):
+        index_documents(session, rows[start:start + 5000])
+    return len(rows)
