@@ -38,6 +38,7 @@ PAGES = {
     "moderation/log_show.html": ("moderator", "/mod/log", "table.table td"),
     "moderation/post_action.html": ("moderator", "/mod/posts/{reply}/sanction", "#kind-warning"),
     "errors/error.html": (None, "/no/such/page", "h1:text('Page not found')"),
+    "search/results_show.html": ("member", "/search?q=evaluation+plan", ".result-list .result mark"),
 }
 
 # More states of the same templates that draw different things: signed in or not, the safe space,
@@ -51,6 +52,10 @@ MORE_STATES = {
     "thread, as its author": ("member", "{thread}", "a[href$='/edit']"),
     "hide a post": ("moderator", "/mod/posts/{reply}/hide", "form[action$='/hide']"),
     "expired reset link": (None, "/password/reset/not-a-token", "a[href='/password/forgot']"),
+    "search, before searching": (None, "/search", "form[role=search]"),
+    "search, no results": (None, "/search?q=zzzyzzy+nothing", "h2:text('No posts match')"),
+    "search, with errors": (None, "/search?q=evaluation&by=nobody-at-all", ".error-summary"),
+    "search, a second page": ("member", "/search?q=the&page=2", ".pagination a[rel=prev]"),
 }
 
 
@@ -165,6 +170,21 @@ def test_axe_after_htmx_swaps(open_page, forum, axe_check):
     expect(mine.locator(f"#post-{own}")).to_be_focused()
     expect(mine.locator("#live-region")).to_have_text("Your post has been updated.")
     axe_check(mine, "post updated in place")
+
+
+def test_axe_after_live_search(open_page, axe_check):
+    page = open_page("member")
+    page.goto("/search")
+    page.evaluate("window.__noReload = true")
+    page.get_by_label("Search titles and posts").press_sequentially("evaluation pla", delay=20)
+    expect(page.locator(".result mark").first).to_be_visible()
+    expect(page.locator("#live-region")).to_have_text(re.compile(r"^Results 1 to \d+$"))
+    axe_check(page, "live search results")
+    page.get_by_label("Written by (handle)").fill("nobody-at-all")
+    page.get_by_label("Written by (handle)").press("Enter")
+    expect(page.locator("#results .error-summary")).to_be_focused()
+    axe_check(page, "live search with an error")
+    assert page.evaluate("window.__noReload === true")
 
 
 def test_keyboard_only_reply(open_page, forum, js):

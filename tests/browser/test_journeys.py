@@ -107,6 +107,34 @@ def test_browse_to_a_pilot_channel(open_page, js):
     expect(page).to_have_url(re.compile(rf"/c/{PILOT}$"))
 
 
+def test_search_and_open_a_result(open_page, forum, js):
+    author = open_page("member")
+    word = forum.unique("Heronsgill").replace("-", "")
+    thread = forum.start_thread(author.context, PILOT, f"Lessons from {word}", f"The **{word}** pilot in short.")
+    forum.reply(author.context, thread, f"A later note on {word}: it worked.")
+    page = open_page(js=js)
+    page.goto("/")
+    page.get_by_role("link", name="Search").click()
+    field = page.get_by_label("Search titles and posts")
+    if js:
+        with htmx_or_plain(page, js):
+            field.press_sequentially(word[:-2], delay=20)  # results follow typing, before the word ends
+    else:
+        field.fill(word)
+        page.get_by_role("button", name="Search", exact=True).click()
+    results = page.locator(".result")
+    expect(results).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/search\?q="))
+    expect(results.locator("mark").first).to_have_text(re.compile(word[:-2], re.I))
+    page.get_by_label("Order").select_option("newest")
+    if not js:
+        page.get_by_role("button", name="Search", exact=True).click()
+    expect(results.first.locator(".excerpt")).to_contain_text("A later note")
+    results.first.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/t/[a-z0-9]+-lessons-from"))
+    expect(page.locator("article.post", has_text="A later note")).to_be_visible()
+
+
 def test_start_a_thread_with_the_lesson_template(open_page, forum, js):
     page = open_page("member", js=js)
     title = forum.unique("Pop-up careers fair")

@@ -24,6 +24,7 @@ MAIN_PAGES = {
     "member": (None, "/u/member", "h1 .handle"),
     "review-queue": ("moderator", "/mod/queue", ".queue-item"),
     "moderation-log": ("moderator", "/mod/log", "table"),
+    "search": ("member", "/search?q=evaluation+plan", ".result-list"),
 }
 
 # Things a finger or pointer has to hit, and those too small: under 24 by 24 CSS pixels, unless

@@ -55,3 +55,19 @@ def test_home_and_channel_queries_do_not_grow(client, session, count_queries):
                     author=make_member(session), replies=1)
     assert _queries_for(client, "/", count_queries) == home_before
     assert _queries_for(client, f"/c/{channel.slug}", count_queries) == channel_before
+
+
+def test_search_queries_do_not_grow_with_results(client_as, session, count_queries):
+    channel = make_channel(session)
+    author = make_member(session, handle="cloudberry")
+    make_thread(session, channel=channel, author=author, title="Cloudberry plans", body="Cloudberry one.")
+    browser = client_as(make_member(session))
+    url = f"/search?q=cloudberry&channel={channel.slug}&by=cloudberry"
+    few = _queries_for(browser, url, count_queries)
+    for i in range(30):
+        make_thread(session, channel=channel, author=author, title=f"Cloudberry {i}", body="More cloudberry.",
+                    replies=1)
+    assert _queries_for(browser, url, count_queries) == few
+    # the member with their unread plain and sealed notifications, the channel, the author, the
+    # results, and the channels for the filter
+    assert few == 6, few

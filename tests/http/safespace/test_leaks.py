@@ -5,6 +5,8 @@ Routes are enumerated from the app, so a new page is covered as soon as it exist
 path parameter this test does not know how to fill fails the test until it is taught.
 """
 
+import re
+
 import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
@@ -55,6 +57,13 @@ def world(session, client_as):
     }
 
 
+# Pages whose content comes from the query string, with queries that find the safe-space posts.
+QUERIES = {
+    "/search": ["q=procurement", "q=data&sort=newest", "q=%22social+value%22", "q=data&by=pquibbleworth",
+                "q=flopped&channel=safe-space", "q=row+or+follow&by=observer", "q=pquibbleworth", "q=Perpetua"],
+}
+
+
 def _values(name: str, world: dict) -> list[str]:
     threads, posts = world["threads"], world["posts"]
     values = {
@@ -89,12 +98,18 @@ def _urls(app, world) -> list[str]:
         for name in params:
             candidates = [c.replace("{" + name + "}", v) for c in candidates for v in _values(name, world)]
         urls.extend(candidates)
+        urls.extend(f"{path}?{query}" for query in QUERIES.get(path, []))
     assert len(urls) > 40
     return urls
 
 
+# Where a page repeats what the viewer typed (a search for the author's handle): not a leak.
+_ECHOES = re.compile(r'value="[^"]*"|<title>[^<]*</title>|(?:href|hx-get)="/search\?[^"]*"')
+
+
 def _check(response, world, url: str, who: str) -> None:
-    body = response.text + " ".join(f"{k}: {v}" for k, v in response.headers.items())
+    text = _ECHOES.sub("", response.text) if url.split("?")[0] in QUERIES else response.text
+    body = text + " ".join(f"{k}: {v}" for k, v in response.headers.items())
     if url.startswith("/u/pquibbleworth"):
         # The author's own profile may name them, and must say nothing of the safe space.
         for marker in world["markers"]:
@@ -144,6 +159,16 @@ def test_author_profile_and_counts_reveal_no_safe_space_activity(client_as, worl
     assert "No public posts yet." in page
     for marker in world["markers"]:
         assert marker not in page
+
+
+def test_search_finds_safe_space_posts_but_never_by_their_author(client_as, world):
+    observer = client_as(world["observer"])
+    found = observer.get("/search", params={"q": "procurement"}).text
+    assert "reform flopped" in found and "Participant A" in found
+    by_author = observer.get("/search", params={"q": "data procurement or row", "by": "pquibbleworth"}).text
+    assert "No posts match" in by_author
+    for marker in world["markers"]:
+        assert marker not in by_author
 
 
 def test_author_id_is_not_stored_with_the_posts(session, world):
