@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
@@ -21,8 +21,8 @@ from app.core.problems import Problems
 from app.core.timeutil import as_utc
 from app.forum import service as forum_service
 from app.forum.markdown import plain_text
-from app.forum.models import Post, PostStatus
-from app.search.engines import MARK_END, MARK_START, Filters, Group, Term, engine_for
+from app.forum.models import Post, PostStatus, Thread
+from app.search.engines import MARK_END, MARK_START, TABLE, Filters, Group, Term, engine_for
 
 MAX_QUERY_LENGTH = 200
 PER_PAGE = 20
@@ -174,10 +174,10 @@ def index_documents(session: Session, rows: list[dict]) -> None:
 def reindex(session: Session) -> int:
     """Rebuild the whole index from the posts; returns how many posts it holds."""
     connection = session.connection()
-    connection.execute(text("DELETE FROM post_search"))
-    posts = connection.execute(text(
-        "SELECT p.id, p.number, t.title, p.body_html FROM post p JOIN thread t ON t.id = p.thread_id "
-        "WHERE p.status <> 'deleted'")).all()
+    connection.execute(text(f"DELETE FROM {TABLE}"))
+    posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html)
+                               .join(Thread, Thread.id == Post.thread_id)
+                               .where(Post.status != PostStatus.deleted)).all()
     rows = [document(*post) for post in posts]
     for start in range(0, len(rows), 5000):
         index_documents(session, rows[start:start + 5000])
