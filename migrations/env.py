@@ -6,14 +6,9 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.core.config import get_settings
 from app.core.db import is_sqlite, make_engine, metadata
-from app.search.engines import is_search_table
+from app.search.engines import include_in_models
 
 config = context.config
-
-
-def include_name(name, type_, _parent_names) -> bool:
-    """The search table is each engine's own, written by hand in its migration (app/search/engines.py)."""
-    return not (type_ == "table" and is_search_table(name))
 
 
 def render_item(type_, obj, _autogen_context):
@@ -33,7 +28,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         compare_type=True,
         render_item=render_item,
-        include_name=include_name,
+        include_name=include_in_models,
         render_as_batch=is_sqlite(url),
     )
     with context.begin_transaction():
@@ -59,7 +54,7 @@ def _run(connection) -> None:
         target_metadata=metadata,
         compare_type=True,
         render_item=render_item,
-        include_name=include_name,
+        include_name=include_in_models,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -141,10 +141,15 @@ def render_markdown(text: str) -> Rendered:
 
 
 def plain_text(html_text: str) -> str:
-    """The words of sanitised post HTML, unescaped, with control characters and runs of space made one space."""
+    """The words of sanitised post HTML, unescaped, through one_line."""
     # Block ends become spaces so "<p>a</p><p>b</p>" reads "a b", not "ab".
     spaced = _BLOCK_END.sub(r"\1 ", html_text)
-    return " ".join(_CONTROL.sub(" ", html.unescape(nh3.clean(spaced, tags=set()))).split())
+    return one_line(html.unescape(nh3.clean(spaced, tags=set())))
+
+
+def one_line(text: str) -> str:
+    """Text with control characters and runs of space made one space."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def plain_excerpt(html_text: str, length: int = 200) -> str:

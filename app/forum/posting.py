@@ -13,7 +13,7 @@ from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
 from app.forum import policies
-from app.forum.markdown import render_markdown
+from app.forum.markdown import one_line, render_markdown
 from app.forum.models import (
     Channel,
     Post,
@@ -47,7 +47,7 @@ def check_body(body: str, problems: Problems, field: str = "body") -> None:
 
 def check_title(title: str, problems: Problems) -> None:
     limit = get_settings().max_title_length
-    if not title.strip():
+    if not one_line(title):
         problems.add("title", _("Give the thread a title."))
     elif len(title) > limit:
         problems.add("title", _("Titles can be at most %(limit)s characters; this one has %(n)s.",
@@ -161,7 +161,7 @@ def start_thread(
     if problems:
         return None, problems
     now = safespace.day_only(utcnow()) if channel.is_anonymous else utcnow()
-    thread = Thread(channel_id=channel.id, title=" ".join(title.split()), slug=slugify(title),
+    thread = Thread(channel_id=channel.id, title=one_line(title), slug=slugify(title),
                     author_id=None if channel.is_anonymous else author.id, created_at=now, last_activity_at=now)
     session.add(thread)
     session.flush()
@@ -267,8 +267,8 @@ def edit_post(
         if post.status == PostStatus.published and needs_approval(editor, channel):
             _send_back_for_approval(session, post, thread)
         session.add(post)
-    if title is not None and post.number == 1 and " ".join(title.split()) != thread.title:
-        thread.title = " ".join(title.split())
+    if title is not None and post.number == 1 and one_line(title) != thread.title:
+        thread.title = one_line(title)
         thread.slug = slugify(thread.title)
         session.add(thread)
     session.flush()

@@ -64,17 +64,17 @@ def parse_tags(text: str) -> list[str]:
 
 # Reading ---------------------------------------------------------------------------------------
 
-def readable_channels_query(for_members: bool):
-    """Channels a visitor (or, with ``for_members``, any member) may read."""
-    query = select(Channel).where(Channel.archived_at.is_(None))
+def readable_channels_query(for_members: bool, *, archived: bool = False):
+    """Channels a visitor (or, with ``for_members``, any member) may read; archived ones only with ``archived``."""
+    query = select(Channel) if archived else select(Channel).where(Channel.archived_at.is_(None))
     if not for_members:
         query = query.where(Channel.visibility == Visibility.public, Channel.is_anonymous.is_(False))
     return query
 
 
 def readable_channels(session: Session, viewer: Viewer | None) -> list:
-    """Slug and name of each channel the viewer may read, in the home page's order."""
-    channels = readable_channels_query(viewer is not None).subquery()
+    """Slug and name of each channel the viewer may read, archived ones too, in the home page's order."""
+    channels = readable_channels_query(viewer is not None, archived=True).subquery()
     query = select(channels.c.slug, channels.c.name).order_by(channels.c.position, channels.c.name)
     return session.execute(query).all()
 

@@ -25,8 +25,14 @@ EXCERPT_WORDS = 30
 
 
 def is_search_table(name: str) -> bool:
-    """The search table and, on SQLite, FTS5's shadow tables: kept out of the models' comparison."""
+    """The search table and, on SQLite, FTS5's shadow tables."""
     return name == TABLE or name.startswith(TABLE + "_")
+
+
+def include_in_models(name: str, type_: str, _parent_names) -> bool:
+    """Alembic's include_name: the search tables are each engine's own, written by hand in their
+    migration, so comparing the models with the database (autogenerate) leaves them out."""
+    return not (type_ == "table" and is_search_table(name))
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Filters:
-    members: bool  # the viewer is signed in: members-only channels and the safe space too
+    for_members: bool  # the viewer is signed in: members-only channels and the safe space too
     channel_id: int | None = None
     author_id: int | None = None  # never matches a safe-space post
     newest: bool = False  # newest first, else best match first
@@ -68,7 +74,7 @@ _JOINS = """JOIN post p ON p.id = {post_id}
 def _visible(filters: Filters) -> str:
     """Published posts of published threads in channels the viewer may read (forum.policies.can_read_channel)."""
     where = ["p.status = 'published'", "NOT t.is_pending"]
-    if not filters.members:
+    if not filters.for_members:
         where.append("c.visibility = 'public' AND NOT c.is_anonymous")
     if filters.channel_id is not None:
         where.append("c.id = :channel_id")

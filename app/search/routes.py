@@ -19,13 +19,13 @@ router = APIRouter(dependencies=[Depends(load_viewer)])
 def search_posts(request: Request, session: SessionDep, viewer: OptionalUser, q: str = "", channel: str = "",
                  by: str = "", sort: str = "relevance", page: str = "1"):
     form = service.SearchForm(q=q, channel=channel, by=by, sort=sort if sort in service.SORTS else "relevance",
-                              page=min(page_number(page), service.MAX_PAGE))
+                              page=max(1, min(page_number(page), service.MAX_PAGE)))
     results = service.search(session, viewer, form)
     context = {"form": form, "results": results, "problems": results.problems.fields,
                "channels": forum_service.readable_channels(session, viewer), "max_length": service.MAX_QUERY_LENGTH,
                "previous_url": _page_url(form, form.page - 1) if form.page > 1 else None,
                "next_url": _page_url(form, form.page + 1) if results.has_next else None,
-               "announce": wants_fragment(request)}
+               "announce": wants_fragment(request), "paged": "page" in request.query_params}
     return render(request, "search/results_show.html", context, block="results",
                   status_code=422 if results.problems else 200)
 

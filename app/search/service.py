@@ -20,7 +20,7 @@ from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import as_utc
 from app.forum import service as forum_service
-from app.forum.markdown import plain_text
+from app.forum.markdown import one_line, plain_text
 from app.forum.models import Post, PostStatus, Thread
 from app.search.engines import MARK_END, MARK_START, TABLE, Filters, Group, Term, engine_for
 
@@ -106,14 +106,15 @@ def search(session: Session, viewer: Viewer | None, form: SearchForm) -> Results
         results.problems.add("q", _("Search for at most %(n)s characters.", n=MAX_QUERY_LENGTH))
     groups = parse(form.q) if form.q.strip() else []
     if form.q.strip() and not groups:
-        # Not an error: live search meets this while a member types "-word" first.
-        results.hint = _("Add a word to look for: a word after a minus sign only leaves posts out.")
+        # Not errors: live search meets these while a member types "-word" first.
+        results.hint = (_("Add a word to look for: a word after a minus sign only leaves posts out.")
+                        if _WORD.search(form.q) else _("Type a word to look for."))
     channel_id = _channel_id(session, viewer, form.channel, results.problems) if form.channel else None
     author_id = _author_id(session, form.by, results.problems) if form.by.strip() else None
     if results.problems or not groups:
         return results
     engine = engine_for(session.connection())
-    filters = Filters(members=viewer is not None, channel_id=channel_id, author_id=author_id,
+    filters = Filters(for_members=viewer is not None, channel_id=channel_id, author_id=author_id,
                       newest=form.sort == "newest", limit=PER_PAGE + 1, offset=(form.page - 1) * PER_PAGE)
     rows = engine.search(session.connection(), engine.match(groups), filters)
     results.searched, results.has_next = True, len(rows) > PER_PAGE and form.page < MAX_PAGE
@@ -143,7 +144,7 @@ def _channel_id(session: Session, viewer: Viewer | None, slug: str, problems: Pr
 
 def _author_id(session: Session, handle: str, problems: Problems) -> int | None:
     member = accounts_service.member_by_handle(session, accounts_service.normalise_handle(handle))
-    if member is None:
+    if member is None or member.status == "pending":  # as on their profile: no telling them from nobody
         problems.add("by", _("No member has the handle %(handle)s.", handle=handle.strip()))
     return member.id if member else None
 
@@ -162,7 +163,7 @@ def index_post(session: Session, post: Post, thread_title: str) -> None:
 
 def document(post_id: int, number: int, thread_title: str, body_html: str) -> dict:
     """An index row: the title goes with the opening post only, so that a title matches once."""
-    return {"post_id": post_id, "title": thread_title if number == 1 else "", "body": plain_text(body_html)}
+    return {"post_id": post_id, "title": one_line(thread_title) if number == 1 else "", "body": plain_text(body_html)}
 
 
 def index_documents(session: Session, rows: list[dict]) -> None:

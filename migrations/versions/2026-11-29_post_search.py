@@ -7,12 +7,12 @@ Create Date: 2026-11-29 01:20:00
 
 import functools
 import html
+import re
 from collections.abc import Sequence
 
+import nh3
 import sqlalchemy as sa
 from alembic import op
-
-from app.forum.markdown import plain_text
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -46,7 +46,8 @@ def upgrade() -> None:
     posts = op.get_bind().execute(sa.text(
         "SELECT p.id, p.number, p.body_html, t.title FROM post p JOIN thread t ON t.id = p.thread_id "
         "WHERE p.status <> 'deleted'")).all()
-    rows = [{"post_id": post_id, "title": escape(title) if number == 1 else "", "body": escape(plain_text(body_html))}
+    rows = [{"post_id": post_id, "title": escape(_one_line(title)) if number == 1 else "",
+             "body": escape(_plain_text(body_html))}
             for post_id, number, body_html, title in posts]
     if rows:
         op.get_bind().execute(sa.text(insert), rows)
@@ -54,3 +55,17 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE post_search")
+
+
+# The words of a post's stored HTML, as app.forum.markdown.plain_text gave them on 29 November 2026
+# (copied: what a migration does must not change with the app).
+_BLOCK_END = re.compile(r"(</(?:p|li|h[1-6]|blockquote|pre|tr|th|td)>|<br\s*/?>|<hr\s*/?>)", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _plain_text(html_text: str) -> str:
+    return _one_line(html.unescape(nh3.clean(_BLOCK_END.sub(r"\1 ", html_text), tags=set())))

@@ -28,9 +28,10 @@
       return;
     }
     var scope = elt.parentElement || elt;
-    var target = document.querySelector("[data-focus-after-swap]") ||
-      scope.querySelector(".error-summary") ||
-      (elt.matches(".reply-slot, .edit-form") && elt.querySelector("input:not([type=hidden]), textarea"));
+    // Content marked data-keep-focus (live search results) takes focus only where the server says.
+    var target = document.querySelector("[data-focus-after-swap]") || (!elt.hasAttribute("data-keep-focus") &&
+      (scope.querySelector(".error-summary") ||
+       (elt.matches(".reply-slot, .edit-form") && elt.querySelector("input:not([type=hidden]), textarea"))));
     if (target) {
       target.removeAttribute("data-focus-after-swap");
       if (!target.hasAttribute("tabindex") && !target.matches("a, button, input, select, textarea")) {

@@ -180,10 +180,20 @@ def test_axe_after_live_search(open_page, axe_check):
     expect(page.locator(".result mark").first).to_be_visible()
     expect(page.locator("#live-region")).to_have_text(re.compile(r"^Results 1 to \d+$"))
     axe_check(page, "live search results")
-    page.get_by_label("Written by (handle)").fill("nobody-at-all")
-    page.get_by_label("Written by (handle)").press("Enter")
-    expect(page.locator("#results .error-summary")).to_be_focused()
+    handle = page.get_by_label("Written by (handle)")
+    handle.fill("nobody-at-all")
+    handle.press("Enter")
+    expect(page.locator("#results .error-summary")).to_be_visible()
+    expect(page.locator("#live-region")).to_have_text(re.compile("^There is a problem: No member has the handle"))
+    expect(handle).to_be_focused()  # live search never takes focus from the field in use
     axe_check(page, "live search with an error")
+    handle.fill("")
+    field = page.get_by_label("Search titles and posts")
+    field.fill("the")
+    field.press("Enter")
+    page.get_by_role("link", name="More results").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Results 21 to"))).to_be_focused()
+    axe_check(page, "second page of live search results")
     assert page.evaluate("window.__noReload === true")
 
 

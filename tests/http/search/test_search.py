@@ -151,12 +151,26 @@ def test_bad_input_gets_a_clear_error_and_keeps_the_text(client, session):
     assert "No member has the handle nobody-here." in unknown.text and "Choose a channel" in unknown.text
     only_minus = client.get("/search", params={"q": "-lichenfield"})
     assert only_minus.status_code == 200 and "Add a word to look for" in only_minus.text
-    for odd in ({"q": "\"unclosed", "page": "-3"}, {"q": "'); DROP TABLE post; --"}, {"q": "NOT AND OR ( ) * :"},
+    for odd in ({"q": "\"unclosed", "page": "-3"}, {"q": "lichenfield", "page": "0"},
+                {"q": "'); DROP TABLE post; --"}, {"q": "NOT AND OR ( ) * :"},
                 {"q": "x", "sort": "sideways", "page": "99999999999"}, {"q": "ǅemal Ünïcode café"}):
         assert client.get("/search", params=odd).status_code == 200, odd
     members_only = make_channel(session, visibility=Visibility.members)
     hidden_channel = client.get("/search", params={"q": "lichenfield", "channel": members_only.slug})
     assert hidden_channel.status_code == 422  # a visitor cannot tell it from a channel that does not exist
+
+
+def test_control_characters_never_become_marks(client, session):
+    make_thread(session, title="Odd \x02title\x03 of pennywort", body="Pennywort \x02body\x03 text.")
+    response = client.get("/search", params={"q": "pennywort"})
+    assert response.text.count("<mark>") == response.text.count("</mark>") == 2
+    assert "\x02" not in response.text and "\x03" not in response.text
+
+
+def test_a_pending_account_is_nobody_to_the_author_filter(client, session):
+    make_member(session, handle="awaitingapproval", status="pending")
+    response = client.get("/search", params={"q": "anything", "by": "awaitingapproval"})
+    assert response.status_code == 422 and "No member has the handle awaitingapproval." in response.text
 
 
 def test_htmx_gets_the_results_alone_with_an_announcement(client, session):

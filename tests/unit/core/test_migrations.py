@@ -8,11 +8,7 @@ from sqlalchemy import create_engine, inspect
 import app.models  # noqa: F401
 from app.cli import alembic_config
 from app.core.db import metadata
-from app.search.engines import is_search_table
-
-
-def include_name(name, type_, _parents) -> bool:
-    return not (type_ == "table" and is_search_table(name))
+from app.search.engines import include_in_models
 
 
 def test_upgrade_head_matches_models_then_downgrade_base(scratch_database_url):
@@ -21,7 +17,7 @@ def test_upgrade_head_matches_models_then_downgrade_base(scratch_database_url):
     command.upgrade(config, "head")
     engine = create_engine(url)
     with engine.connect() as connection:
-        opts = {"compare_type": True, "include_name": include_name}
+        opts = {"compare_type": True, "include_name": include_in_models}
         differences = compare_metadata(MigrationContext.configure(connection, opts=opts), metadata)
         assert differences == [], "models and migrations disagree: autogenerate a migration"
         assert {"post", "post_search"} <= set(inspect(connection).get_table_names())
