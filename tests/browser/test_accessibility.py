@@ -55,7 +55,7 @@ MORE_STATES = {
     "search, before searching": (None, "/search", "form[role=search]"),
     "search, no results": (None, "/search?q=zzzyzzy+nothing", "h2:text('No posts match')"),
     "search, with errors": (None, "/search?q=evaluation&by=nobody-at-all", ".error-summary"),
-    "search, a second page": ("member", "/search?q=the&page=2", ".pagination a[rel=prev]"),
+    "search, a second page": ("member", "/search?q=work&page=2", ".result-list .result"),
 }
 
 
@@ -189,7 +189,7 @@ def test_axe_after_live_search(open_page, axe_check):
     axe_check(page, "live search with an error")
     handle.fill("")
     field = page.get_by_label("Search titles and posts")
-    field.fill("the")
+    field.fill("work")  # in more than 20 of the demo's posts, and not a stop word (PostgreSQL drops those)
     field.press("Enter")
     page.get_by_role("link", name="More results").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Results 21 to"))).to_be_focused()
