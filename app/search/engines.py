@@ -112,11 +112,6 @@ class SqliteEngine:
     the migration as the table's ``rank``; lower is better)."""
 
     name = "sqlite"
-    # Matches are read newest first (FTS5 gives them in rowid order without sorting) and only the
-    # CANDIDATES newest that the viewer may read are ranked: newest first is unchanged by this, and
-    # best match is the best among them. Ranking and joining all 29,000 matches of a word in most posts
-    # took 108-137 ms; this, 13-34. Which posts are candidates says nothing about who wrote them.
-    CANDIDATES = 2000
 
     @staticmethod
     def match(groups: list[Group]) -> str:
@@ -140,25 +135,21 @@ class SqliteEngine:
     def forget(connection: Connection, post_id: int) -> None:
         connection.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :post_id"), {"post_id": post_id})
 
-    @classmethod
-    def search(cls, connection: Connection, match: str, filters: Filters) -> list:
-        # FTS5's marking functions need the table's own match: the outer query matches again, once,
-        # over the page's range of rowids only. (Matching once per row of the page took 3 ms a row for
-        # a common word written as a prefix, FTS5 merging its whole list of posts each time.)
+    @staticmethod
+    def search(connection: Connection, match: str, filters: Filters) -> list:
+        # FTS5's marking functions need the table's own match: the outer query matches again, on the
+        # page's rows only.
         result = _RESULT.format(title=f"highlight({TABLE}, 0, :start, :end)",
                                 excerpt=f"snippet({TABLE}, 1, :start, :end, '…', {EXCERPT_WORDS})")
         statement = text(f"""
-            WITH recent AS (
+            WITH hit AS (
               SELECT {_COLUMNS}, {_rank(filters, f"{TABLE}.rank")} AS rank
               FROM {TABLE} {_JOINS.format(post_id=f"{TABLE}.rowid")}
               WHERE {TABLE} MATCH :match AND {_visible(filters)}
-              ORDER BY {TABLE}.rowid DESC LIMIT :candidates),
-            hit AS (SELECT * FROM recent ORDER BY {_order(filters, "", "rank")} LIMIT :limit OFFSET :offset)
-            SELECT {result} FROM {TABLE} CROSS JOIN hit ON hit.post_id = {TABLE}.rowid
-            WHERE {TABLE} MATCH :match
-              AND {TABLE}.rowid BETWEEN (SELECT min(post_id) FROM hit) AND (SELECT max(post_id) FROM hit)
-            ORDER BY {_order(filters, "hit.", "hit.rank")}""")
-        return connection.execute(statement, _params(match, filters) | {"candidates": cls.CANDIDATES}).all()
+              ORDER BY {_order(filters, "p.", f"{TABLE}.rank")} LIMIT :limit OFFSET :offset)
+            SELECT {result} FROM hit JOIN {TABLE} ON {TABLE}.rowid = hit.post_id
+            WHERE {TABLE} MATCH :match ORDER BY {_order(filters, "hit.", "hit.rank")}""")
+        return connection.execute(statement, _params(match, filters)).all()
 
     @staticmethod
     def shown(value: str | None) -> str:

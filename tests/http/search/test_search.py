@@ -5,7 +5,6 @@ Each test searches for made-up words of its own, so posts of other tests could n
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.forum import posting
@@ -188,17 +187,3 @@ def test_reindex_rebuilds_the_index_from_the_posts(client, session):
     count = search.reindex(session)
     assert count == len(session.execute(select(Post.id).where(Post.status != "deleted")).all())
     assert _titles(client.get("/search", params={"q": "knapweed"})) == ["Rebuilt knapweed"]
-
-
-def test_on_sqlite_best_match_ranks_the_newest_candidates(client, session, monkeypatch):
-    from app.search.engines import SqliteEngine, engine_for
-
-    if engine_for(session.connection()) is not SqliteEngine:
-        pytest.skip("PostgreSQL ranks every match")
-    monkeypatch.setattr(SqliteEngine, "CANDIDATES", 2)
-    make_thread(session, title="Yarrowby yarrowby yarrowby", body="Yarrowby, the best match, but the oldest.")
-    make_thread(session, title="Second", body="Yarrowby once.")
-    make_thread(session, title="Third", body="Yarrowby again.")
-    assert sorted(_titles(client.get("/search", params={"q": "yarrowby"}))) == ["Second", "Third"]
-    newest = client.get("/search", params={"q": "yarrowby", "sort": "newest"})
-    assert _titles(newest) == ["Third", "Second"]
