@@ -187,3 +187,11 @@ def test_reindex_rebuilds_the_index_from_the_posts(client, session):
     count = search.reindex(session)
     assert count == len(session.execute(select(Post.id).where(Post.status != "deleted")).all())
     assert _titles(client.get("/search", params={"q": "knapweed"})) == ["Rebuilt knapweed"]
+
+
+def test_a_channel_page_offers_a_search_of_that_channel(client, session):
+    channel = make_channel(session)
+    page = client.get(f"/c/{channel.slug}").text
+    link = re.search(r'<a href="(/search\?channel=[^"]+)">Search this channel</a>', page).group(1)
+    search_page = client.get(link).text
+    assert f'<option value="{channel.slug}" selected>{channel.name}</option>' in search_page
