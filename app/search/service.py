@@ -158,12 +158,13 @@ def index_post(session: Session, post: Post, thread_title: str) -> None:
     if post.status == PostStatus.deleted:
         engine_for(connection).forget(connection, post.id)
         return
-    engine_for(connection).index(connection, [document(post.id, post.number, thread_title, post.body_html)])
+    engine_for(connection).index(connection, [document(post.id, post.number, thread_title, plain_text(post.body_html))])
 
 
-def document(post_id: int, number: int, thread_title: str, body_html: str) -> dict:
-    """An index row: the title goes with the opening post only, so that a title matches once."""
-    return {"post_id": post_id, "title": one_line(thread_title) if number == 1 else "", "body": plain_text(body_html)}
+def document(post_id: int, number: int, thread_title: str, body_text: str) -> dict:
+    """An index row of a post's plain_text: the title goes with the opening post only, so that a title
+    matches once."""
+    return {"post_id": post_id, "title": one_line(thread_title) if number == 1 else "", "body": body_text}
 
 
 def index_documents(session: Session, rows: list[dict]) -> None:
@@ -179,7 +180,7 @@ def reindex(session: Session) -> int:
     posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html)
                                .join(Thread, Thread.id == Post.thread_id)
                                .where(Post.status != PostStatus.deleted)).all()
-    rows = [document(*post) for post in posts]
+    rows = [document(post_id, number, title, plain_text(body_html)) for post_id, number, title, body_html in posts]
     for start in range(0, len(rows), 5000):
         index_documents(session, rows[start:start + 5000])
     return len(rows)
