@@ -132,7 +132,8 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
                         "sealed_author": safespace.seal_author(author), "pseudonym": "A",
                         "created_at": safespace.day_only(started)}
             post_rows.append(row)
-            search_rows.append(search.document(post_id, n, thread_rows[-1]["title"], body_texts[which]))
+            search_rows.append(search.document(post_id, n, thread_rows[-1]["title"], body_texts[which],
+                                               sealed=channel.is_anonymous))
             for reactor in rng.sample(member_ids, k=min(len(member_ids), rng.choice((0, 0, 1, 2, 3)))):
                 if reactor != author:
                     reaction_rows.append({"post_id": post_id, "member_id": reactor,

@@ -5,7 +5,9 @@ only, so that a title matches once) and the post's words (``markdown.plain_text`
 table is not in the models' metadata: the migration that creates it writes each engine's own DDL.
 
 Who may see a post is never stored here. Every search joins the post, its thread and its channel and
-keeps only what the viewer may read, so hiding, approving or moving a post needs no re-index.
+keeps only what the viewer may read, so hiding or approving a post needs no re-index. The one thing
+stored is whether a post is sealed (written in the safe space), so that a search can find the sealed
+matches apart from the others (``candidates``); the channel decides what is shown, never this flag.
 
 Matches come back wrapped in MARK_START and MARK_END, two control characters that plain_text never
 lets into the index; service.marked escapes the rest and turns them into <mark> tags.
@@ -53,6 +55,7 @@ class Group:
 class Filters:
     for_members: bool  # the viewer is signed in: members-only channels and the safe space too
     channel_id: int | None = None
+    channel_is_anonymous: bool = False  # of channel_id's channel
     author_id: int | None = None  # never matches a safe-space post
     newest: bool = False  # newest first, else best match first
     limit: int = 20
@@ -67,8 +70,11 @@ _COLUMNS = """p.id AS post_id, p.public_id, p.number, p.pseudonym, p.created_at,
   m.handle AS author_handle, m.display_name AS author_name"""
 _JOINS = """JOIN post p ON p.id = {post_id}
   JOIN thread t ON t.id = p.thread_id
-  JOIN channel c ON c.id = t.channel_id
-  LEFT JOIN member m ON m.id = p.author_id"""
+  JOIN channel c ON c.id = t.channel_id"""
+_AUTHOR_JOIN = "LEFT JOIN member m ON m.id = p.author_id"
+# What a candidate carries: what orders it. The rest is read for the page's results alone: selecting
+# every column for each of 6,200 candidates took 44 ms where these took 29.
+_KEYS = "p.id AS post_id, p.public_id, p.created_at"
 
 
 def _visible(filters: Filters) -> str:
@@ -97,19 +103,55 @@ def _rank(filters: Filters, rank: str) -> str:
     return "0" if filters.newest else rank
 
 
+# How many of the newest named (not sealed) matches a search ranks. Ranking every match of a word in
+# most posts, and joining each with its post, thread and channel, took 85-150 ms on SQLite (50,000
+# posts, 29,000 matches); ranking the newest 2,000 named ones and every sealed one, 20-35 ms. Newest
+# first is unchanged; best match is the best of these, and pages stop long before (MAX_PAGE).
+CANDIDATES = 2000
+
+
+def _wanted(filters: Filters) -> tuple[bool, bool]:
+    """Whether this search looks among named posts, and among sealed (safe-space) ones."""
+    in_channel = filters.channel_id is not None
+    named = not (in_channel and filters.channel_is_anonymous)
+    sealed = (filters.for_members and filters.author_id is None
+              and (not in_channel or filters.channel_is_anonymous))
+    return named, sealed
+
+
+def candidates(filters: Filters, *, named: str, sealed: str) -> str:
+    """The matches a search ranks, as SQL: the CANDIDATES newest named ones the viewer may read, and
+    every sealed one. ``named`` and ``sealed`` select each kind, newest first for ``named``.
+
+    Why not simply the newest matches of every kind: post ids run across all channels, so which posts
+    made such a cut would follow their ids, and searches that add or take away words until a known set
+    of named posts match could tell whether a safe-space post is older or newer than a given named
+    one, dating it to the minute (the safe space keeps the day only). Here the named posts in the cut
+    depend on named posts alone, and every sealed match is ranked, whatever its id.
+    """
+    wanted_named, wanted_sealed = _wanted(filters)
+    parts = ([f"SELECT * FROM ({named} LIMIT :candidates) AS named"] if wanted_named else []) + (
+        [f"SELECT * FROM ({sealed}) AS sealed"] if wanted_sealed else [])
+    return " UNION ALL ".join(parts)
+
+
 def _params(match: str, filters: Filters) -> dict:
     return {"match": match, "channel_id": filters.channel_id, "author_id": filters.author_id,
-            "limit": filters.limit, "offset": filters.offset, "start": MARK_START, "end": MARK_END}
+            "limit": filters.limit, "offset": filters.offset, "start": MARK_START, "end": MARK_END,
+            "candidates": CANDIDATES}
 
 
-# Both engines find and order the page's posts first (``hit``), then mark the matches of those only:
-# marking every match before the limit took 376 ms for a word in 29,000 posts, newest first, on SQLite.
-_RESULT = "hit.*, {title} AS title_marked, {excerpt} AS excerpt"
+# Both engines find and order the page's posts first (``hit``), then mark those only (``marked``) and
+# read what the results show: marking every match before the limit took 376 ms for a word in 29,000
+# posts, newest first, on SQLite.
+_RESULT = _COLUMNS + ", title_marked, excerpt"
 
 
 class SqliteEngine:
     """FTS5 with the Porter stemmer; ranked by bm25 with the title weighing 4 times the body (set in
-    the migration as the table's ``rank``; lower is better)."""
+    the migration as the table's ``rank``; lower is better). A third column, ``scope``, holds the word
+    "sealed" for a safe-space post and nothing for the others; it weighs nothing in the rank, and
+    what members type is matched against the title and the body only."""
 
     name = "sqlite"
 
@@ -123,13 +165,15 @@ class SqliteEngine:
             unwanted = "".join(f" NOT {term(t)}" for t in g.terms if t.negated)
             return f"({wanted}){unwanted}"
 
-        return " OR ".join(f"({group(g)})" for g in groups)
+        return "{title body} : (" + " OR ".join(f"({group(g)})" for g in groups) + ")"
 
     @staticmethod
     def index(connection: Connection, rows: list[dict]) -> None:
-        """Add or replace the rows (post_id, title, body)."""
-        connection.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :post_id"), rows)
-        connection.execute(text(f"INSERT INTO {TABLE} (rowid, title, body) VALUES (:post_id, :title, :body)"), rows)
+        """Add or replace the rows (post_id, title, body, sealed)."""
+        scoped = [row | {"scope": "sealed" if row["sealed"] else ""} for row in rows]
+        connection.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :post_id"), scoped)
+        connection.execute(text(f"INSERT INTO {TABLE} (rowid, title, body, scope)"
+                                " VALUES (:post_id, :title, :body, :scope)"), scoped)
 
     @staticmethod
     def forget(connection: Connection, post_id: int) -> None:
@@ -137,19 +181,32 @@ class SqliteEngine:
 
     @staticmethod
     def search(connection: Connection, match: str, filters: Filters) -> list:
-        # FTS5's marking functions need the table's own match: the outer query matches again, on the
-        # page's rows only.
-        result = _RESULT.format(title=f"highlight({TABLE}, 0, :start, :end)",
-                                excerpt=f"snippet({TABLE}, 1, :start, :end, '…', {EXCERPT_WORDS})")
+        matching = (f"SELECT {_KEYS}, {_rank(filters, f'{TABLE}.rank')} AS rank"
+                    f" FROM {TABLE} {_JOINS.format(post_id=f'{TABLE}.rowid')} WHERE {TABLE} MATCH")
+        found = candidates(
+            filters,
+            # FTS5 gives the matches in rowid order without sorting: the newest are read first.
+            named=f"{matching} :match AND {_visible(filters)} AND NOT c.is_anonymous ORDER BY {TABLE}.rowid DESC",
+            sealed=f"{matching} :sealed_match AND {_visible(filters)} AND c.is_anonymous")
+        if not found:
+            return []
+        # FTS5's marking functions need the table's own match: ``marked`` matches again, once, over the
+        # range of the page's rowids. Matching once per row of the page, FTS5 merged the lists of every
+        # word a prefix ("fund*") starts each time: 4 ms a row for a word in most posts. It is
+        # materialized so that only the page's rows are then joined with their posts.
         statement = text(f"""
             WITH hit AS (
-              SELECT {_COLUMNS}, {_rank(filters, f"{TABLE}.rank")} AS rank
-              FROM {TABLE} {_JOINS.format(post_id=f"{TABLE}.rowid")}
-              WHERE {TABLE} MATCH :match AND {_visible(filters)}
-              ORDER BY {_order(filters, "p.", f"{TABLE}.rank")} LIMIT :limit OFFSET :offset)
-            SELECT {result} FROM hit JOIN {TABLE} ON {TABLE}.rowid = hit.post_id
-            WHERE {TABLE} MATCH :match ORDER BY {_order(filters, "hit.", "hit.rank")}""")
-        return connection.execute(statement, _params(match, filters)).all()
+              SELECT * FROM ({found}) ORDER BY {_order(filters, "", "rank")} LIMIT :limit OFFSET :offset),
+            marked AS MATERIALIZED (
+              SELECT hit.post_id, hit.rank, highlight({TABLE}, 0, :start, :end) AS title_marked,
+                snippet({TABLE}, 1, :start, :end, '…', {EXCERPT_WORDS}) AS excerpt
+              FROM {TABLE} CROSS JOIN hit ON hit.post_id = {TABLE}.rowid
+              WHERE {TABLE} MATCH :match
+                AND {TABLE}.rowid BETWEEN (SELECT min(post_id) FROM hit) AND (SELECT max(post_id) FROM hit))
+            SELECT {_RESULT} FROM marked {_JOINS.format(post_id="marked.post_id")} {_AUTHOR_JOIN}
+            ORDER BY {_order(filters, "p.", "marked.rank")}""")
+        params = _params(match, filters) | {"sealed_match": f"scope : sealed AND ({match})"}
+        return connection.execute(statement, params).all()
 
     @staticmethod
     def shown(value: str | None) -> str:
@@ -158,8 +215,9 @@ class SqliteEngine:
 
 
 class PostgresEngine:
-    """A stored tsvector (English configuration, title weighted A and body D) with a GIN index; ranked
-    by ts_rank (negated: lower is better, as on SQLite).
+    """A stored tsvector (English configuration, title weighted A and body D) with a GIN index, and
+    another over the sealed rows alone (``sealed``); ranked by ts_rank (negated: lower is better, as
+    on SQLite).
 
     PostgreSQL's parser reads text as HTML: "<script>x</script>" would be a tag, its words neither
     indexed nor shown. So the table holds the text with &, < and > escaped (the parser skips
@@ -170,6 +228,7 @@ class PostgresEngine:
     # ShortWord=0: keep short words such as numbers at the ends of an excerpt.
     _HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={EXCERPT_WORDS}, MinWords=12, ShortWord=0"
     _TITLE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+    _INDEXES_ONLY = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")  # planner settings, set off
 
     @staticmethod
     def match(groups: list[Group]) -> str:
@@ -181,10 +240,12 @@ class PostgresEngine:
 
     @staticmethod
     def index(connection: Connection, rows: list[dict]) -> None:
+        """Add or replace the rows (post_id, title, body, sealed)."""
         escaped = [row | {key: html.escape(row[key], quote=False) for key in ("title", "body")} for row in rows]
         connection.execute(text(f"""
-            INSERT INTO {TABLE} (post_id, title, body) VALUES (:post_id, :title, :body)
-            ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body"""), escaped)
+            INSERT INTO {TABLE} (post_id, title, body, sealed) VALUES (:post_id, :title, :body, :sealed)
+            ON CONFLICT (post_id) DO UPDATE
+              SET title = excluded.title, body = excluded.body, sealed = excluded.sealed"""), escaped)
 
     @staticmethod
     def forget(connection: Connection, post_id: int) -> None:
@@ -192,28 +253,51 @@ class PostgresEngine:
 
     @classmethod
     def search(cls, connection: Connection, match: str, filters: Filters) -> list:
-        result = _RESULT.format(
-            title="CASE WHEN s.title <> '' THEN ts_headline('english', s.title, q.query, :title_options) END",
-            excerpt="ts_headline('english', s.body, q.query, :body_options)")
+        # The query is written out wherever it is used, not read from a CTE: only then does the planner
+        # know how many posts it may match. Each kind of match is read from the index first, fenced off
+        # by OFFSET 0 so that the planner cannot start from the posts of a channel instead (reading all
+        # of them); the named ones newest first, by their ids alone (sorting 23,000 matches with their
+        # documents spilled to disk). Then they are joined to keep what the viewer may read.
+        query = "to_tsquery('english', :match)"
+        rank = _rank(filters, f"-ts_rank(s.document, {query})")
+        found = candidates(
+            filters,
+            named=f"""SELECT {_KEYS}, {rank} AS rank FROM (
+                SELECT post_id FROM {TABLE} WHERE NOT sealed AND document @@ {query} ORDER BY post_id DESC OFFSET 0
+              ) AS newest {_JOINS.format(post_id="newest.post_id")} JOIN {TABLE} s ON s.post_id = newest.post_id
+              WHERE {_visible(filters)} AND NOT c.is_anonymous ORDER BY newest.post_id DESC""",
+            sealed=f"""SELECT {_KEYS}, {rank} AS rank FROM (
+                SELECT post_id, document FROM {TABLE} WHERE sealed AND document @@ {query} OFFSET 0
+              ) AS s {_JOINS.format(post_id="s.post_id")}
+              WHERE {_visible(filters)} AND c.is_anonymous""")
+        if not found:
+            return []
         statement = text(f"""
-            WITH q AS (SELECT to_tsquery('english', :match) AS query),
-            hit AS (
-              SELECT {_COLUMNS}, {_rank(filters, "-ts_rank(s.document, q.query)")} AS rank
-              FROM q, {TABLE} s {_JOINS.format(post_id="s.post_id")}
-              WHERE s.document @@ q.query AND {_visible(filters)}
-              ORDER BY {_order(filters, "p.", "rank")} LIMIT :limit OFFSET :offset)
-            SELECT {result} FROM hit JOIN {TABLE} s ON s.post_id = hit.post_id, q
-            ORDER BY {_order(filters, "hit.", "hit.rank")}""")
+            WITH hit AS (
+              SELECT * FROM ({found}) AS candidate ORDER BY {_order(filters, "", "rank")} LIMIT :limit OFFSET :offset)
+            SELECT {_RESULT} FROM (
+              SELECT hit.post_id, hit.rank,
+                CASE WHEN s.title <> '' THEN ts_headline('english', s.title, {query}, :title_options) END
+                  AS title_marked,
+                ts_headline('english', s.body, {query}, :body_options) AS excerpt
+              FROM hit JOIN {TABLE} s ON s.post_id = hit.post_id) AS marked
+              {_JOINS.format(post_id="marked.post_id")} {_AUTHOR_JOIN}
+            ORDER BY {_order(filters, "p.", "marked.rank")}""")
         params = _params(match, filters) | {"title_options": cls._TITLE, "body_options": cls._HEADLINE}
         # Never a prepared statement: psycopg prepares a statement run five times, and PostgreSQL may
         # then keep one generic plan for every query. The best plan depends on the words: a generic
         # plan chosen after common words took 76 ms for a rare one that its own plan finds in 20.
         raw = connection.connection.dbapi_connection
         threshold, raw.prepare_threshold = raw.prepare_threshold, None
+        # And no plan that reads whole tables: the planner's guess at how many posts a phrase or a
+        # prefix matches can be wrong fiftyfold ("local funding": 13,000 guessed, 771 found), and on a
+        # high guess it read every post and every index row (137 ms) where the indexes took 65.
+        connection.exec_driver_sql("; ".join(f"SET {setting} = off" for setting in cls._INDEXES_ONLY))
         try:
             return connection.execute(statement, params).all()
         finally:
             raw.prepare_threshold = threshold
+            connection.exec_driver_sql("; ".join(f"RESET {setting}" for setting in cls._INDEXES_ONLY))
 
     @staticmethod
     def shown(value: str | None) -> str:

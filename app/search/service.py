@@ -21,7 +21,7 @@ from app.core.problems import Problems
 from app.core.timeutil import as_utc
 from app.forum import service as forum_service
 from app.forum.markdown import one_line, plain_text
-from app.forum.models import Post, PostStatus, Thread
+from app.forum.models import Channel, Post, PostStatus, Thread
 from app.search.engines import MARK_END, MARK_START, TABLE, Filters, Group, Term, engine_for
 
 MAX_QUERY_LENGTH = 200
@@ -109,12 +109,13 @@ def search(session: Session, viewer: Viewer | None, form: SearchForm) -> Results
         # Not errors: live search meets these while a member types "-word" first.
         results.hint = (_("Add a word to look for: a word after a minus sign only leaves posts out.")
                         if _WORD.search(form.q) else _("Type a word to look for."))
-    channel_id = _channel_id(session, viewer, form.channel, results.problems) if form.channel else None
+    channel = _channel(session, viewer, form.channel, results.problems) if form.channel else None
     author_id = _author_id(session, form.by, results.problems) if form.by.strip() else None
     if results.problems or not groups:
         return results
     engine = engine_for(session.connection())
-    filters = Filters(for_members=viewer is not None, channel_id=channel_id, author_id=author_id,
+    filters = Filters(for_members=viewer is not None, channel_id=channel.id if channel else None,
+                      channel_is_anonymous=bool(channel and channel.is_anonymous), author_id=author_id,
                       newest=form.sort == "newest", limit=PER_PAGE + 1, offset=(form.page - 1) * PER_PAGE)
     rows = engine.search(session.connection(), engine.match(groups), filters)
     results.searched, results.has_next = True, len(rows) > PER_PAGE and form.page < MAX_PAGE
@@ -135,11 +136,11 @@ def _hit(row, shown) -> Hit:
     )
 
 
-def _channel_id(session: Session, viewer: Viewer | None, slug: str, problems: Problems) -> int | None:
+def _channel(session: Session, viewer: Viewer | None, slug: str, problems: Problems) -> Channel | None:
     channel = forum_service.channel_by_slug(session, slug, viewer)
     if channel is None:
         problems.add("channel", _("Choose a channel from the list."))
-    return channel.id if channel else None
+    return channel
 
 
 def _author_id(session: Session, handle: str, problems: Problems) -> int | None:
@@ -158,13 +159,15 @@ def index_post(session: Session, post: Post, thread_title: str) -> None:
     if post.status == PostStatus.deleted:
         engine_for(connection).forget(connection, post.id)
         return
-    engine_for(connection).index(connection, [document(post.id, post.number, thread_title, plain_text(post.body_html))])
+    row = document(post.id, post.number, thread_title, plain_text(post.body_html), sealed=post.seal is not None)
+    engine_for(connection).index(connection, [row])
 
 
-def document(post_id: int, number: int, thread_title: str, body_text: str) -> dict:
+def document(post_id: int, number: int, thread_title: str, body_text: str, *, sealed: bool) -> dict:
     """An index row of a post's plain_text: the title goes with the opening post only, so that a title
-    matches once."""
-    return {"post_id": post_id, "title": one_line(thread_title) if number == 1 else "", "body": body_text}
+    matches once. ``sealed``: the post was written in the safe space (it has a seal)."""
+    return {"post_id": post_id, "title": one_line(thread_title) if number == 1 else "", "body": body_text,
+            "sealed": sealed}
 
 
 def index_documents(session: Session, rows: list[dict]) -> None:
@@ -177,10 +180,12 @@ def reindex(session: Session) -> int:
     """Rebuild the whole index from the posts; returns how many posts it holds."""
     connection = session.connection()
     connection.execute(text(f"DELETE FROM {TABLE}"))
-    posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html)
+    posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html, Channel.is_anonymous)
                                .join(Thread, Thread.id == Post.thread_id)
+                               .join(Channel, Channel.id == Thread.channel_id)
                                .where(Post.status != PostStatus.deleted)).all()
-    rows = [document(post_id, number, title, plain_text(body_html)) for post_id, number, title, body_html in posts]
+    rows = [document(post_id, number, title, plain_text(body_html), sealed=anonymous)
+            for post_id, number, title, body_html, anonymous in posts]
     for start in range(0, len(rows), 5000):
         index_documents(session, rows[start:start + 5000])
     return len(rows)

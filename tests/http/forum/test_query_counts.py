@@ -69,5 +69,6 @@ def test_search_queries_do_not_grow_with_results(client_as, session, count_queri
                     replies=1)
     assert _queries_for(browser, url, count_queries) == few
     # the member with their unread plain and sealed notifications, the channel, the author, the
-    # results, and the channels for the filter
-    assert few == 6, few
+    # results, and the channels for the filter; on PostgreSQL, the planner settings set and reset
+    # around the results (search.engines.PostgresEngine)
+    assert few == (8 if session.get_bind().dialect.name == "postgresql" else 6), few

@@ -5,11 +5,13 @@ Each test searches for made-up words of its own, so posts of other tests could n
 
 import re
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from app.forum import posting
 from app.forum.models import Channel, ChannelKind, Post, Visibility
 from app.moderation import service as moderation
+from app.search import engines
 from app.search import service as search
 from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
 
@@ -94,6 +96,39 @@ def test_hidden_pending_and_deleted_posts_are_never_found_and_edits_are(client, 
             assert gone not in excerpts
         assert "Thornapple waiting" not in _titles(response)
         assert "Thornapple</mark> review, renamed" in response.text
+
+
+def test_best_match_ranks_the_newest_named_matches_and_every_sealed_one(client, client_as, session, monkeypatch):
+    """The cut of named matches (engines.CANDIDATES) counts only named posts the viewer may read, so
+    whether a safe-space post is ranked never depends on how old it is next to named posts."""
+    monkeypatch.setattr(engines, "CANDIDATES", 2)
+    moderator = make_member(session, role="moderator")
+    safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+    make_thread(session, channel=safe, title="Oldest sealed marshwort", body="Marshwort, written first.")
+    channel = make_channel(session)
+    for n in range(1, 5):
+        make_thread(session, channel=channel, title=f"Named marshwort {n}", body="Marshwort notes.")
+    newest = make_thread(session, channel=channel, title="Hidden marshwort", body="Marshwort, hidden.")
+    moderation.hide_post(session, post=first_post(session, newest), thread=newest, moderator=moderator,
+                         reason="Duplicate")
+    make_thread(session, channel=safe, title="Newest sealed marshwort", body="Marshwort, written last.")
+    member = client_as(make_member(session))
+    assert sorted(_titles(member.get("/search", params={"q": "marshwort"}))) == [
+        "Named marshwort 3", "Named marshwort 4", "Newest sealed marshwort", "Oldest sealed marshwort"]
+    assert sorted(_titles(client.get("/search", params={"q": "marshwort"}))) == [
+        "Named marshwort 3", "Named marshwort 4"]
+    in_safe_space = member.get("/search", params={"q": "marshwort", "channel": safe.slug})
+    assert sorted(_titles(in_safe_space)) == ["Newest sealed marshwort", "Oldest sealed marshwort"]
+
+
+def test_search_leaves_the_connection_as_it_found_it(session):
+    """PostgreSQL's planner settings are set for a search alone (search.engines.PostgresEngine)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+    make_thread(session, title="Pipewort plans", body="Pipewort.")
+    results = search.search(session, None, search.SearchForm(q="pipewort"))
+    assert [hit.thread_title for hit in results.hits] == ["Pipewort plans"]
+    assert session.execute(text("SHOW enable_seqscan")).scalar() == "on"
 
 
 def test_text_from_posts_is_escaped_around_the_marks(client, session):

@@ -32,3 +32,29 @@ def test_single_head():
     from alembic.script import ScriptDirectory
 
     assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
+def test_search_rows_of_safe_space_posts_are_sealed_by_the_upgrade(scratch_database_url):
+    """0003 marks the rows it carries over: a sealed one is found by search only when marked."""
+    from sqlmodel import Session
+
+    from app.accounts.models import Viewer
+    from app.forum.models import ChannelKind, Visibility
+    from app.search import service as search
+    from tests.factories import make_channel, make_member, make_thread
+
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "head")
+    engine = create_engine(scratch_database_url)
+    with Session(engine) as session:
+        safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+        make_thread(session, channel=safe, title="Sealed dropwort", body="Dropwort.")
+        make_thread(session, title="Named dropwort", body="Dropwort.")
+        reader = Viewer.of(make_member(session))
+        session.commit()
+    command.downgrade(config, "0002")
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        found = search.search(session, reader, search.SearchForm(q="dropwort"))
+        assert sorted(hit.thread_title for hit in found.hits) == ["Named dropwort", "Sealed dropwort"]
+    engine.dispose()
