@@ -149,9 +149,10 @@ _RESULT = _COLUMNS + ", title_marked, excerpt"
 
 class SqliteEngine:
     """FTS5 with the Porter stemmer; ranked by bm25 with the title weighing 4 times the body (set in
-    the migration as the table's ``rank``; lower is better). A third column, ``scope``, holds the word
-    "sealed" for a safe-space post and nothing for the others; it weighs nothing in the rank, and
-    what members type is matched against the title and the body only."""
+    the migration as the table's ``rank``; lower is better). A third column, ``scope``, holds one word:
+    "sealed" for a safe-space post, "named" for the others. It weighs nothing in the rank (every row has
+    one word there, so no row's length differs for it), and what members type is matched against the
+    title and the body only."""
 
     name = "sqlite"
 
@@ -170,7 +171,7 @@ class SqliteEngine:
     @staticmethod
     def index(connection: Connection, rows: list[dict]) -> None:
         """Add or replace the rows (post_id, title, body, sealed)."""
-        scoped = [row | {"scope": "sealed" if row["sealed"] else ""} for row in rows]
+        scoped = [row | {"scope": "sealed" if row["sealed"] else "named"} for row in rows]
         connection.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :post_id"), scoped)
         connection.execute(text(f"INSERT INTO {TABLE} (rowid, title, body, scope)"
                                 " VALUES (:post_id, :title, :body, :scope)"), scoped)
@@ -183,29 +184,34 @@ class SqliteEngine:
     def search(connection: Connection, match: str, filters: Filters) -> list:
         matching = (f"SELECT {_KEYS}, {_rank(filters, f'{TABLE}.rank')} AS rank"
                     f" FROM {TABLE} {_JOINS.format(post_id=f'{TABLE}.rowid')} WHERE {TABLE} MATCH")
+        # Each kind is matched in the index with its scope word, so that reading one kind never steps
+        # over rows of the other (the time a search takes must not follow where sealed posts sit among
+        # named ones). FTS5 gives the matches in rowid order without sorting: the newest are read first.
         found = candidates(
             filters,
-            # FTS5 gives the matches in rowid order without sorting: the newest are read first.
-            named=f"{matching} :match AND {_visible(filters)} AND NOT c.is_anonymous ORDER BY {TABLE}.rowid DESC",
+            named=(f"{matching} :named_match AND {_visible(filters)} AND NOT c.is_anonymous"
+                   f" ORDER BY {TABLE}.rowid DESC"),
             sealed=f"{matching} :sealed_match AND {_visible(filters)} AND c.is_anonymous")
         if not found:
             return []
-        # FTS5's marking functions need the table's own match: ``marked`` matches again, once, over the
-        # range of the page's rowids. Matching once per row of the page, FTS5 merged the lists of every
-        # word a prefix ("fund*") starts each time: 4 ms a row for a word in most posts. It is
-        # materialized so that only the page's rows are then joined with their posts.
+        # FTS5's marking functions need the table's own match: ``marked`` matches again, once, reading
+        # every match and keeping the page's rows (the + keeps FTS5 from being handed the page's rowids:
+        # it would match once per rowid, merging the lists of every word a prefix such as "fund*" starts
+        # each time, 4 ms a row for a word in most posts). Nor does it read only the range of the
+        # page's rowids: how long that takes would follow where a sealed post on the page sits among
+        # the others, and timing it could date the post. Materialized, so that it is run once.
         statement = text(f"""
             WITH hit AS (
               SELECT * FROM ({found}) ORDER BY {_order(filters, "", "rank")} LIMIT :limit OFFSET :offset),
             marked AS MATERIALIZED (
-              SELECT hit.post_id, hit.rank, highlight({TABLE}, 0, :start, :end) AS title_marked,
+              SELECT {TABLE}.rowid AS post_id, highlight({TABLE}, 0, :start, :end) AS title_marked,
                 snippet({TABLE}, 1, :start, :end, '…', {EXCERPT_WORDS}) AS excerpt
-              FROM {TABLE} CROSS JOIN hit ON hit.post_id = {TABLE}.rowid
-              WHERE {TABLE} MATCH :match
-                AND {TABLE}.rowid BETWEEN (SELECT min(post_id) FROM hit) AND (SELECT max(post_id) FROM hit))
-            SELECT {_RESULT} FROM marked {_JOINS.format(post_id="marked.post_id")} {_AUTHOR_JOIN}
-            ORDER BY {_order(filters, "p.", "marked.rank")}""")
-        params = _params(match, filters) | {"sealed_match": f"scope : sealed AND ({match})"}
+              FROM {TABLE} WHERE {TABLE} MATCH :match AND +{TABLE}.rowid IN (SELECT post_id FROM hit))
+            SELECT {_RESULT} FROM hit JOIN marked ON marked.post_id = hit.post_id
+              {_JOINS.format(post_id="hit.post_id")} {_AUTHOR_JOIN}
+            ORDER BY {_order(filters, "hit.", "hit.rank")}""")
+        params = _params(match, filters) | {"named_match": f"scope : named AND ({match})",
+                                            "sealed_match": f"scope : sealed AND ({match})"}
         return connection.execute(statement, params).all()
 
     @staticmethod
@@ -215,9 +221,9 @@ class SqliteEngine:
 
 
 class PostgresEngine:
-    """A stored tsvector (English configuration, title weighted A and body D) with a GIN index, and
-    another over the sealed rows alone (``sealed``); ranked by ts_rank (negated: lower is better, as
-    on SQLite).
+    """A stored tsvector (English configuration, title weighted A and body D), with a GIN index over
+    the sealed rows (``sealed``) and another over the named ones, and an index of the named rows' ids;
+    ranked by ts_rank (negated: lower is better, as on SQLite).
 
     PostgreSQL's parser reads text as HTML: "<script>x</script>" would be a tag, its words neither
     indexed nor shown. So the table holds the text with &, < and > escaped (the parser skips
@@ -254,10 +260,11 @@ class PostgresEngine:
     @classmethod
     def search(cls, connection: Connection, match: str, filters: Filters) -> list:
         # The query is written out wherever it is used, not read from a CTE: only then does the planner
-        # know how many posts it may match. Each kind of match is read from the index first, fenced off
-        # by OFFSET 0 so that the planner cannot start from the posts of a channel instead (reading all
-        # of them); the named ones newest first, by their ids alone (sorting 23,000 matches with their
-        # documents spilled to disk). Then they are joined to keep what the viewer may read.
+        # know how many posts it may match. Each kind of match is read from its own indexes first, so
+        # that reading one kind never steps over rows of the other (see SqliteEngine.search), fenced
+        # off by OFFSET 0 so that the planner cannot start from the posts of a channel instead (reading
+        # all of them); the named ones newest first, by their ids alone (sorting 23,000 matches with
+        # their documents spilled to disk). Then they are joined to keep what the viewer may read.
         query = "to_tsquery('english', :match)"
         rank = _rank(filters, f"-ts_rank(s.document, {query})")
         found = candidates(
@@ -292,12 +299,16 @@ class PostgresEngine:
         # And no plan that reads whole tables: the planner's guess at how many posts a phrase or a
         # prefix matches can be wrong fiftyfold ("local funding": 13,000 guessed, 771 found), and on a
         # high guess it read every post and every index row (137 ms) where the indexes took 65.
-        connection.exec_driver_sql("; ".join(f"SET {setting} = off" for setting in cls._INDEXES_ONLY))
+        # Set for the connection, they are reset at once, whatever happens (a connection that fails the
+        # reset is broken, and the pool discards it).
         try:
-            return connection.execute(statement, params).all()
+            connection.exec_driver_sql("; ".join(f"SET {setting} = off" for setting in cls._INDEXES_ONLY))
+            try:
+                return connection.execute(statement, params).all()
+            finally:
+                connection.exec_driver_sql("; ".join(f"RESET {setting}" for setting in cls._INDEXES_ONLY))
         finally:
             raw.prepare_threshold = threshold
-            connection.exec_driver_sql("; ".join(f"RESET {setting}" for setting in cls._INDEXES_ONLY))
 
     @staticmethod
     def shown(value: str | None) -> str:
