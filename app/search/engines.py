@@ -1,13 +1,14 @@
 """Two search engines behind one interface: SQLite FTS5 and PostgreSQL full-text search.
 
-Each keeps one row per post in a table named ``post_search``: the thread's title (on its opening post
-only, so that a title matches once) and the post's words (``markdown.plain_text`` of its HTML). The
-table is not in the models' metadata: the migration that creates it writes each engine's own DDL.
+Each keeps one row per post in a table named ``post_search`` (on SQLite, sealed posts in a second
+one): the thread's title (on its opening post only, so that a title matches once) and the post's
+words (``markdown.plain_text`` of its HTML). The tables are not in the models' metadata: the
+migrations that create them write each engine's own DDL.
 
 Who may see a post is never stored here. Every search joins the post, its thread and its channel and
 keeps only what the viewer may read, so hiding or approving a post needs no re-index. The one thing
-stored is whether a post is sealed (written in the safe space), so that a search can find the sealed
-matches apart from the others (``candidates``); the channel decides what is shown, never this flag.
+kept is whether a post is sealed (written in the safe space), so that a search can read the sealed
+matches apart from the others (``candidates``); the channel decides what is shown, never this.
 
 Matches come back wrapped in MARK_START and MARK_END, two control characters that plain_text never
 lets into the index; service.marked escapes the rest and turns them into <mark> tags.
@@ -149,12 +150,13 @@ _RESULT = _COLUMNS + ", title_marked, excerpt"
 
 class SqliteEngine:
     """FTS5 with the Porter stemmer; ranked by bm25 with the title weighing 4 times the body (set in
-    the migration as the table's ``rank``; lower is better). A third column, ``scope``, holds one word:
-    "sealed" for a safe-space post, "named" for the others. It weighs nothing in the rank (every row has
-    one word there, so no row's length differs for it), and what members type is matched against the
-    title and the body only."""
+    the migration as each table's ``rank``; lower is better). Sealed posts have a table of their own
+    (SEALED_TABLE), so that reading one kind of match never steps over rows of the other: FTS5 reads a
+    word's posts in rowid order, and the time a search took would follow where sealed posts sit among
+    named ones. Each table's bm25 weighs a word by how rare it is in that table."""
 
     name = "sqlite"
+    SEALED_TABLE = TABLE + "_sealed"
 
     @staticmethod
     def match(groups: list[Group]) -> str:
@@ -166,53 +168,63 @@ class SqliteEngine:
             unwanted = "".join(f" NOT {term(t)}" for t in g.terms if t.negated)
             return f"({wanted}){unwanted}"
 
-        return "{title body} : (" + " OR ".join(f"({group(g)})" for g in groups) + ")"
+        return " OR ".join(f"({group(g)})" for g in groups)
 
-    @staticmethod
-    def index(connection: Connection, rows: list[dict]) -> None:
+    @classmethod
+    def index(cls, connection: Connection, rows: list[dict]) -> None:
         """Add or replace the rows (post_id, title, body, sealed)."""
-        scoped = [row | {"scope": "sealed" if row["sealed"] else "named"} for row in rows]
-        connection.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :post_id"), scoped)
-        connection.execute(text(f"INSERT INTO {TABLE} (rowid, title, body, scope)"
-                                " VALUES (:post_id, :title, :body, :scope)"), scoped)
+        for table in (TABLE, cls.SEALED_TABLE):
+            connection.execute(text(f"DELETE FROM {table} WHERE rowid = :post_id"), rows)
+            kept = [row for row in rows if row["sealed"] == (table == cls.SEALED_TABLE)]
+            if kept:
+                connection.execute(text(f"INSERT INTO {table} (rowid, title, body) VALUES (:post_id, :title, :body)"),
+                                   kept)
 
-    @staticmethod
-    def forget(connection: Connection, post_id: int) -> None:
-        connection.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :post_id"), {"post_id": post_id})
+    @classmethod
+    def forget(cls, connection: Connection, post_id: int) -> None:
+        for table in (TABLE, cls.SEALED_TABLE):
+            connection.execute(text(f"DELETE FROM {table} WHERE rowid = :post_id"), {"post_id": post_id})
 
-    @staticmethod
-    def search(connection: Connection, match: str, filters: Filters) -> list:
-        matching = (f"SELECT {_KEYS}, {_rank(filters, f'{TABLE}.rank')} AS rank"
-                    f" FROM {TABLE} {_JOINS.format(post_id=f'{TABLE}.rowid')} WHERE {TABLE} MATCH")
-        # Each kind is matched in the index with its scope word, so that reading one kind never steps
-        # over rows of the other (the time a search takes must not follow where sealed posts sit among
-        # named ones). FTS5 gives the matches in rowid order without sorting: the newest are read first.
+    @classmethod
+    def clear(cls, connection: Connection) -> None:
+        for table in (TABLE, cls.SEALED_TABLE):
+            connection.execute(text(f"DELETE FROM {table}"))
+
+    @classmethod
+    def search(cls, connection: Connection, match: str, filters: Filters) -> list:
+        def matching(table: str) -> str:
+            return (f"SELECT {_KEYS}, {_rank(filters, f'{table}.rank')} AS rank FROM {table}"
+                    f" {_JOINS.format(post_id=f'{table}.rowid')} WHERE {table} MATCH :match AND {_visible(filters)}")
+
         found = candidates(
             filters,
-            named=(f"{matching} :named_match AND {_visible(filters)} AND NOT c.is_anonymous"
-                   f" ORDER BY {TABLE}.rowid DESC"),
-            sealed=f"{matching} :sealed_match AND {_visible(filters)} AND c.is_anonymous")
+            # FTS5 gives the matches in rowid order without sorting: the newest are read first.
+            named=f"{matching(TABLE)} AND NOT c.is_anonymous ORDER BY {TABLE}.rowid DESC",
+            sealed=f"{matching(cls.SEALED_TABLE)} AND c.is_anonymous")
         if not found:
             return []
-        # FTS5's marking functions need the table's own match: ``marked`` matches again, once, reading
-        # every match and keeping the page's rows (the + keeps FTS5 from being handed the page's rowids:
-        # it would match once per rowid, merging the lists of every word a prefix such as "fund*" starts
-        # each time, 4 ms a row for a word in most posts). Nor does it read only the range of the
-        # page's rowids: how long that takes would follow where a sealed post on the page sits among
-        # the others, and timing it could date the post. Materialized, so that it is run once.
+        # FTS5's marking functions need the table's own match: each table is matched again, once,
+        # reading every match and keeping the page's rows (the + keeps FTS5 from being handed the
+        # page's rowids: it would match once per rowid, merging the lists of every word a prefix such
+        # as "fund*" starts each time, 4 ms a row for a word in most posts). Nor does it read only the
+        # range of the page's rowids, whose length would follow where the page's posts sit. Each is
+        # materialized, so that it runs once.
+        wanted_named, wanted_sealed = _wanted(filters)
+        tables = [table for table, wanted in ((TABLE, wanted_named), (cls.SEALED_TABLE, wanted_sealed)) if wanted]
+        marks = ", ".join(f"""marked_{table} AS MATERIALIZED (
+              SELECT {table}.rowid AS post_id, highlight({table}, 0, :start, :end) AS title_marked,
+                snippet({table}, 1, :start, :end, '…', {EXCERPT_WORDS}) AS excerpt
+              FROM {table} WHERE {table} MATCH :match AND +{table}.rowid IN (SELECT post_id FROM hit))"""
+                          for table in tables)
+        marked = " UNION ALL ".join(f"SELECT * FROM marked_{table}" for table in tables)
         statement = text(f"""
             WITH hit AS (
               SELECT * FROM ({found}) ORDER BY {_order(filters, "", "rank")} LIMIT :limit OFFSET :offset),
-            marked AS MATERIALIZED (
-              SELECT {TABLE}.rowid AS post_id, highlight({TABLE}, 0, :start, :end) AS title_marked,
-                snippet({TABLE}, 1, :start, :end, '…', {EXCERPT_WORDS}) AS excerpt
-              FROM {TABLE} WHERE {TABLE} MATCH :match AND +{TABLE}.rowid IN (SELECT post_id FROM hit))
-            SELECT {_RESULT} FROM hit JOIN marked ON marked.post_id = hit.post_id
+            {marks}
+            SELECT {_RESULT} FROM hit JOIN ({marked}) AS marked ON marked.post_id = hit.post_id
               {_JOINS.format(post_id="hit.post_id")} {_AUTHOR_JOIN}
             ORDER BY {_order(filters, "hit.", "hit.rank")}""")
-        params = _params(match, filters) | {"named_match": f"scope : named AND ({match})",
-                                            "sealed_match": f"scope : sealed AND ({match})"}
-        return connection.execute(statement, params).all()
+        return connection.execute(statement, _params(match, filters)).all()
 
     @staticmethod
     def shown(value: str | None) -> str:
@@ -256,6 +268,10 @@ class PostgresEngine:
     @staticmethod
     def forget(connection: Connection, post_id: int) -> None:
         connection.execute(text(f"DELETE FROM {TABLE} WHERE post_id = :post_id"), {"post_id": post_id})
+
+    @staticmethod
+    def clear(connection: Connection) -> None:
+        connection.execute(text(f"DELETE FROM {TABLE}"))
 
     @classmethod
     def search(cls, connection: Connection, match: str, filters: Filters) -> list:

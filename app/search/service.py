@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup, escape
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
@@ -22,7 +22,7 @@ from app.core.timeutil import as_utc
 from app.forum import service as forum_service
 from app.forum.markdown import one_line, plain_text
 from app.forum.models import Channel, Post, PostStatus, Thread
-from app.search.engines import MARK_END, MARK_START, TABLE, Filters, Group, Term, engine_for
+from app.search.engines import MARK_END, MARK_START, Filters, Group, Term, engine_for
 
 MAX_QUERY_LENGTH = 200
 PER_PAGE = 20
@@ -179,7 +179,7 @@ def index_documents(session: Session, rows: list[dict]) -> None:
 def reindex(session: Session) -> int:
     """Rebuild the whole index from the posts; returns how many posts it holds."""
     connection = session.connection()
-    connection.execute(text(f"DELETE FROM {TABLE}"))
+    engine_for(connection).clear(connection)
     posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html, Channel.is_anonymous)
                                .join(Thread, Thread.id == Post.thread_id)
                                .join(Channel, Channel.id == Thread.channel_id)

@@ -39,8 +39,7 @@ def test_syntax_never_passes_through():
 
 def test_each_engine_writes_the_same_query():
     groups = parse('fund "data sharing" -council or skil')
-    # On SQLite, what members type is matched in the title and the body, never in the scope column.
-    assert SqliteEngine.match(groups) == '{title body} : ((("fund" AND "data sharing") NOT "council") OR (("skil"*)))'
+    assert SqliteEngine.match(groups) == '(("fund" AND "data sharing") NOT "council") OR (("skil"*))'
     assert PostgresEngine.match(groups) == "('fund' & ('data' <-> 'sharing') & !'council') | ('skil':*)"
 
 
