@@ -128,7 +128,7 @@ def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer
         post.author_id = author.id
     session.add(post)
     session.flush()
-    search.index_post(session, post, thread.title)
+    search.index_post(session, post, thread, channel)
     return post
 
 
@@ -272,7 +272,7 @@ def edit_post(
         thread.slug = slugify(thread.title)
         session.add(thread)
     session.flush()
-    search.index_post(session, post, thread.title)
+    search.index_post(session, post, thread, channel)
     return problems
 
 
@@ -301,7 +301,7 @@ def delete_post(session: Session, *, post: Post, thread: Thread) -> None:
         thread.reply_count = max(0, thread.reply_count - 1)
         session.add(thread)
     session.flush()
-    search.index_post(session, post, thread.title)
+    search.forget_post(session, post)
 
 
 def set_reaction(session: Session, *, post: Post, member: Viewer, kind: str, on: bool) -> None:

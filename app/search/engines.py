@@ -28,7 +28,7 @@ EXCERPT_WORDS = 30
 
 
 def is_search_table(name: str) -> bool:
-    """The search table and, on SQLite, FTS5's shadow tables."""
+    """The search table and, on SQLite, the sealed posts' table and FTS5's shadow tables."""
     return name == TABLE or name.startswith(TABLE + "_")
 
 
@@ -277,7 +277,7 @@ class PostgresEngine:
     def search(cls, connection: Connection, match: str, filters: Filters) -> list:
         # The query is written out wherever it is used, not read from a CTE: only then does the planner
         # know how many posts it may match. Each kind of match is read from its own indexes first, so
-        # that reading one kind never steps over rows of the other (see SqliteEngine.search), fenced
+        # that reading one kind never steps over rows of the other (see SqliteEngine), fenced
         # off by OFFSET 0 so that the planner cannot start from the posts of a channel instead (reading
         # all of them); the named ones newest first, by their ids alone (sorting 23,000 matches with
         # their documents spilled to disk). Then they are joined to keep what the viewer may read.

@@ -152,20 +152,23 @@ def _author_id(session: Session, handle: str, problems: Problems) -> int | None:
 
 # Keeping the index ---------------------------------------------------------------------------------
 
-def index_post(session: Session, post: Post, thread_title: str) -> None:
-    """Put the post's words (and, for an opening post, its thread's title) in the index, or take a
-    deleted post out. Posting calls this whenever a body or a title changes."""
+def index_post(session: Session, post: Post, thread: Thread, channel: Channel) -> None:
+    """Put the post's words (and, for an opening post, its thread's title) in the index. Posting calls
+    this whenever a body or a title changes."""
     connection = session.connection()
-    if post.status == PostStatus.deleted:
-        engine_for(connection).forget(connection, post.id)
-        return
-    row = document(post.id, post.number, thread_title, plain_text(post.body_html), sealed=post.seal is not None)
+    row = document(post.id, post.number, thread.title, plain_text(post.body_html), sealed=channel.is_anonymous)
     engine_for(connection).index(connection, [row])
+
+
+def forget_post(session: Session, post: Post) -> None:
+    """Take a deleted post out of the index."""
+    connection = session.connection()
+    engine_for(connection).forget(connection, post.id)
 
 
 def document(post_id: int, number: int, thread_title: str, body_text: str, *, sealed: bool) -> dict:
     """An index row of a post's plain_text: the title goes with the opening post only, so that a title
-    matches once. ``sealed``: the post was written in the safe space (it has a seal)."""
+    matches once. ``sealed``: the post is in the safe space (its channel is anonymous)."""
     return {"post_id": post_id, "title": one_line(thread_title) if number == 1 else "", "body": body_text,
             "sealed": sealed}
 

@@ -35,7 +35,8 @@ def test_single_head():
 
 
 def test_search_rows_of_safe_space_posts_are_sealed_by_the_upgrade(scratch_database_url):
-    """0003 marks the rows it carries over: a sealed one is found by search only when marked."""
+    """0003 sets the search rows it carries over apart by kind (on SQLite it moves the sealed ones to a
+    table of their own): a post is found only in its kind's place."""
     from sqlmodel import Session
 
     from app.accounts.models import Viewer
