@@ -218,6 +218,8 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             Target("thread 100 posts, signed in", base, corpus.thread_url, cookie),
             Target("search, a place (~1% of posts)", base, corpus.search_url),
             Target("search, a common word", base, corpus.common_search_url),
+            # Signed in, search also ranks every matching safe-space post (search.engines.candidates).
+            Target("search, a common word, signed in", base, corpus.common_search_url, cookie),
             *(Target(f"reference: {reference} page", servers[reference][1], reference_path)
               for reference in ("bare", "naive", "lean")),
         ]
