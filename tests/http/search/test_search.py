@@ -121,6 +121,20 @@ def test_best_match_ranks_the_newest_named_matches_and_every_sealed_one(client, 
     assert sorted(_titles(in_safe_space)) == ["Newest sealed marshwort", "Oldest sealed marshwort"]
 
 
+def test_edits_and_deletions_in_the_safe_space_reach_the_index(client_as, session):
+    safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+    author = make_member(session)
+    thread = make_thread(session, channel=safe, author=author, title="Sealed knotgrass", body="Knotgrass first.")
+    edited = make_reply(session, thread, author=author, body="Knotgrass draft wording.")
+    deleted = make_reply(session, thread, author=author, body="Knotgrass to be deleted.")
+    posting.edit_post(session, post=edited, thread=thread, channel=safe, editor=author,
+                      body="Knotgrass final wording.")
+    posting.delete_post(session, post=deleted, thread=thread)
+    excerpts = " ".join(_excerpts(client_as(make_member(session)).get("/search", params={"q": "knotgrass"})))
+    assert "first" in excerpts and "final wording" in excerpts
+    assert "draft wording" not in excerpts and "to be deleted" not in excerpts
+
+
 def test_search_leaves_the_connection_as_it_found_it(session):
     """PostgreSQL's planner settings are set for a search alone (search.engines.PostgresEngine)."""
     if session.get_bind().dialect.name != "postgresql":
