@@ -78,9 +78,10 @@ _AUTHOR_JOIN = "LEFT JOIN member m ON m.id = p.author_id"
 _KEYS = "p.id AS post_id, p.public_id, p.created_at"
 
 
-def _visible(filters: Filters) -> str:
-    """Published posts of published threads in channels the viewer may read (forum.policies.can_read_channel)."""
-    where = ["p.status = 'published'", "NOT t.is_pending"]
+def _visible(filters: Filters, *, sealed: bool) -> str:
+    """Published posts of published threads in channels the viewer may read (forum.policies.can_read_channel),
+    of one kind: in the safe space (``sealed``) or not, as their channel says."""
+    where = ["p.status = 'published'", "NOT t.is_pending", "c.is_anonymous" if sealed else "NOT c.is_anonymous"]
     if not filters.for_members:
         where.append("c.visibility = 'public' AND NOT c.is_anonymous")
     if filters.channel_id is not None:
@@ -193,15 +194,16 @@ class SqliteEngine:
 
     @classmethod
     def search(cls, connection: Connection, match: str, filters: Filters) -> list:
-        def matching(table: str) -> str:
+        def matching(table: str, sealed: bool) -> str:
             return (f"SELECT {_KEYS}, {_rank(filters, f'{table}.rank')} AS rank FROM {table}"
-                    f" {_JOINS.format(post_id=f'{table}.rowid')} WHERE {table} MATCH :match AND {_visible(filters)}")
+                    f" {_JOINS.format(post_id=f'{table}.rowid')}"
+                    f" WHERE {table} MATCH :match AND {_visible(filters, sealed=sealed)}")
 
         found = candidates(
             filters,
             # FTS5 gives the matches in rowid order without sorting: the newest are read first.
-            named=f"{matching(TABLE)} AND NOT c.is_anonymous ORDER BY {TABLE}.rowid DESC",
-            sealed=f"{matching(cls.SEALED_TABLE)} AND c.is_anonymous")
+            named=f"{matching(TABLE, False)} ORDER BY {TABLE}.rowid DESC",
+            sealed=matching(cls.SEALED_TABLE, True))
         if not found:
             return []
         # FTS5's marking functions need the table's own match: each table is matched again, once,
@@ -289,11 +291,11 @@ class PostgresEngine:
             named=f"""SELECT {_KEYS}, {rank} AS rank FROM (
                 SELECT post_id FROM {TABLE} WHERE NOT sealed AND document @@ {query} ORDER BY post_id DESC OFFSET 0
               ) AS newest {_JOINS.format(post_id="newest.post_id")} JOIN {TABLE} s ON s.post_id = newest.post_id
-              WHERE {_visible(filters)} AND NOT c.is_anonymous ORDER BY newest.post_id DESC""",
+              WHERE {_visible(filters, sealed=False)} ORDER BY newest.post_id DESC""",
             sealed=f"""SELECT {_KEYS}, {rank} AS rank FROM (
                 SELECT post_id, document FROM {TABLE} WHERE sealed AND document @@ {query} OFFSET 0
               ) AS s {_JOINS.format(post_id="s.post_id")}
-              WHERE {_visible(filters)} AND c.is_anonymous""")
+              WHERE {_visible(filters, sealed=True)}""")
         if not found:
             return []
         statement = text(f"""
