@@ -6,7 +6,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import String, and_, bindparam, case, func, or_, select, type_coerce
+from sqlalchemy import String, and_, bindparam, case, func, literal_column, or_, select, type_coerce
 from sqlmodel import Session
 
 from app.accounts.models import Member, Organisation, Viewer
@@ -127,8 +127,12 @@ def channel_overview(session: Session, viewer: Viewer | None) -> list[tuple[str,
             if any(row.kind == kind for row in rows)]
 
 
+# The separator of group_concat / string_agg written into the SQL: given as a Python string,
+# SQLAlchemy sends it as a "literal execute" parameter, which it splices into the SQL text with a
+# regular expression on every execution (2% of a thread page's time).
+COMMA = literal_column("','")
 # A thread's tags as one comma-separated column (slugs hold no commas): see tag_list.
-_TAG_LIST = (select(func.aggregate_strings(Tag.slug, ",")).join(ThreadTag, ThreadTag.tag_id == Tag.id)
+_TAG_LIST = (select(func.aggregate_strings(Tag.slug, COMMA)).join(ThreadTag, ThreadTag.tag_id == Tag.id)
              .where(ThreadTag.thread_id == Thread.id).scalar_subquery().label("tags"))
 
 
@@ -234,7 +238,7 @@ def _post_rows_statement():
     post, member, organisation, reaction = Post.__table__, Member.__table__, Organisation.__table__, Reaction.__table__
     parent = post.alias("parent")
     own_mark = case((reaction.c.member_id == bindparam("viewer_id"), "*"), else_="")
-    reactions = (select(func.aggregate_strings(reaction.c.kind + own_mark, ","))
+    reactions = (select(func.aggregate_strings(reaction.c.kind + own_mark, COMMA))
                  .where(reaction.c.post_id == post.c.id).scalar_subquery().label("reactions"))
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
