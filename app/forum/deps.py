@@ -15,6 +15,13 @@ def channel_or_404(session: Session, slug: str, viewer: Viewer | None) -> Channe
     return channel
 
 
+def channel_for_page_or_404(session: Session, slug: str, viewer: Viewer | None) -> service.ChannelRow:
+    channel = service.channel_for_page(session, slug, viewer)
+    if channel is None:
+        raise NotFound()
+    return channel
+
+
 def thread_for_page_or_404(session: Session, public_id: str,
                            viewer: Viewer | None) -> tuple[service.ThreadRow, service.ChannelRow, list[str]]:
     found = service.thread_for_page(session, public_id, viewer)

@@ -1,4 +1,4 @@
-"""Posts rendered for one viewer, each one cached by everything its markup depends on.
+"""Posts and a channel's thread rows as HTML, each one cached by everything its markup depends on.
 
 A post looks the same to every request that sees it in the same state, so its HTML is rendered
 once per state and kept in a bounded in-process cache. The key holds every input of the template
@@ -6,7 +6,8 @@ once per state and kept in a bounded in-process cache. The key holds every input
 a rename or a new reaction simply misses the cache: nothing needs invalidating, several app instances
 need not agree, and a cold cache costs only time. A post holds no secret of the viewer's session (its
 reaction buttons submit the page's one form, which carries the CSRF token), so members who see a post
-in the same state share its entry.
+in the same state share its entry. A thread row on a channel page is the same for every viewer (what
+differs by viewer is which rows there are), so its key is its row, the channel's kind and the locale.
 """
 
 from contextlib import suppress
@@ -14,16 +15,37 @@ from contextlib import suppress
 from app.core import i18n
 from app.core.timeutil import as_utc
 from app.forum import policies
-from app.forum.service import reaction_summary
+from app.forum.service import reaction_summary, tag_list
 
 POST_TEMPLATE = "forum/_post.html"
+THREAD_ROW_TEMPLATE = "forum/_thread_row.html"
 CACHE_SIZE = 8192
-# (row values, viewer flags, page settings) -> HTML, the oldest entry evicted first. Its tuple keys
+# Key -> HTML, the oldest entry evicted first (each cache holds at most CACHE_SIZE). Their tuple keys
 # hash and compare in C, where an lru_cache over the rows themselves did it in Python. Evicting the
 # least recently used instead (an OrderedDict moving each hit to its end) cost 3% of a thread page's
 # time, to spare a post read often one more rendering per 8,192 new entries. Handler threads and the
-# event loop share it: each dict call below is atomic, and a race costs only a miss.
-_cache: dict[tuple, str] = {}
+# event loop share them: each dict call below is atomic, and a race costs only a miss.
+_cache: dict[tuple, str] = {}  # posts: (row values, viewer flags, page settings)
+_thread_rows: dict[tuple, str] = {}  # a channel page's rows: (row values, (anonymous, locale))
+
+
+def _remember(cache: dict, key: tuple, html: str) -> str:
+    cache[key] = html
+    while len(cache) > CACHE_SIZE:
+        with suppress(RuntimeError):  # another thread changed the dict between iter and next
+            cache.pop(next(iter(cache), None), None)
+    return html
+
+
+def _ascii(html: str) -> str:
+    """The HTML with any character outside ASCII as a reference (&#373; for "ŵ").
+
+    Cached markup holds no <script> or <style>, where references would not be read. One "’" or "ŵ" in
+    a post would otherwise make Python hold the whole page at two bytes a character: joining and
+    encoding a signed-in 100-post page took 124 us then, 2 us in ASCII (the templates write their own
+    marks as entities too).
+    """
+    return html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _render(row, flags: tuple, page: tuple) -> str:
@@ -37,11 +59,7 @@ def _render(row, flags: tuple, page: tuple) -> str:
         moderator=moderator, counts=counts, mine=mine, anonymous=anonymous, max_depth=max_depth,
         can_reply=can_reply, signed_in=signed_in, focus=focus, without_slot=without_slot, reaction_kinds=kinds,
     )
-    # Kept ASCII, with any other character as a reference (&#373; for "ŵ"; a post holds no <script> or
-    # <style>, where references would not be read). One "’" or "ŵ" in a post would otherwise make
-    # Python hold the whole page at two bytes a character: joining and encoding a signed-in 100-post
-    # page took 124 us then, 2 us in ASCII (the templates write their own marks as entities too).
-    return html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return _ascii(html)
 
 
 def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool,
@@ -61,11 +79,25 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
         key = (row, flags, page)  # rows are tuples (service.PostRow)
         found = _cache.get(key)
         if found is None:
-            found = _cache[key] = _render(row, flags, page)
-            while len(_cache) > CACHE_SIZE:
-                with suppress(RuntimeError):  # another thread changed the dict between iter and next
-                    _cache.pop(next(iter(_cache), None), None)
+            found = _remember(_cache, key, _render(row, flags, page))
         html.append(found)
     # A plain str, output as is by forum/_posts.html: wrapping it in Markup and escaping it there
     # (which makes another Markup) would copy the whole page's posts twice.
+    return "\n".join(html)
+
+
+def render_thread_rows(rows, *, anonymous: bool) -> str:
+    """A channel page's thread rows (service.channel_threads) as one string, escaped like render_posts'."""
+    from app.core.templating import templates
+
+    page = (anonymous, i18n.current_locale())
+    html = []
+    for row in rows:
+        key = (row, page)
+        found = _thread_rows.get(key)
+        if found is None:
+            markup = templates.get_template(THREAD_ROW_TEMPLATE).render(
+                thread=row, tags=tag_list(row.tags), anonymous=anonymous)
+            found = _remember(_thread_rows, key, _ascii(markup))
+        html.append(found)
     return "\n".join(html)

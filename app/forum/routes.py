@@ -12,10 +12,17 @@ from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.forum import policies, posting, service
-from app.forum.deps import channel_or_404, page_number, post_or_404, thread_for_page_or_404, thread_or_404
+from app.forum.deps import (
+    channel_for_page_or_404,
+    channel_or_404,
+    page_number,
+    post_or_404,
+    thread_for_page_or_404,
+    thread_or_404,
+)
 from app.forum.markdown import quote_markdown
 from app.forum.models import ReactionKind
-from app.forum.presenters import render_posts
+from app.forum.presenters import render_posts, render_thread_rows
 from app.safespace import service as safespace
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
@@ -62,11 +69,11 @@ def kind_names() -> dict[str, str]:
 
 @router.get("/c/{slug}")
 async def show_channel(request: Request, session: SessionDep, viewer: OptionalUser, slug: str, page: str = "1"):
-    channel = channel_or_404(session, slug, viewer)
+    channel = channel_for_page_or_404(session, slug, viewer)
     threads, pager = service.channel_threads(session, channel, page_number(page), viewer)
     context = {
         "channel": channel, "threads": threads, "page": pager,
-        "tags": {thread.id: service.tag_list(thread.tags) for thread in threads},
+        "thread_rows": render_thread_rows(threads, anonymous=channel.is_anonymous),
         "can_start": policies.can_start_thread(viewer, channel),
     }
     return render(request, "forum/channel_show.html", context, block="thread_list")

@@ -161,15 +161,20 @@ def _channel_statements(with_pending: bool):
     return count, page
 
 
-def channel_threads(session: Session, channel: Channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
+# A channel page's thread rows as plain named tuples (see PostRow), whatever the audience.
+ThreadListRow = namedtuple("ThreadListRow", _channel_statements(False)[1].selected_columns.keys())
+
+
+def channel_threads(session: Session, channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
     """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators),
     each with its tags (``tag_list(row.tags)``)."""
     per_page = get_settings().threads_per_page
     count, select_page = _channel_statements(policies.can_moderate(viewer))
-    total = session.execute(count, {"channel_id": channel.id}).scalar_one()
+    connection = session.connection()  # Core selects: the ORM session's execution path adds nothing
+    total = connection.execute(count, {"channel_id": channel.id}).scalar_one()
     page = page_of(page_number, total, per_page)
     params = {"channel_id": channel.id, "limit": per_page, "offset": (page.number - 1) * per_page}
-    return session.execute(select_page, params).all(), page
+    return list(map(ThreadListRow._make, connection.execute(select_page, params))), page
 
 
 _THREAD_WITH_CHANNEL = (select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id)
@@ -179,6 +184,16 @@ ThreadRow = namedtuple("ThreadRow", Thread.__table__.c.keys())
 ChannelRow = namedtuple("ChannelRow", Channel.__table__.c.keys())
 _THREAD_PAGE_HEAD = (select(*Thread.__table__.c, *Channel.__table__.c, _TAG_LIST)
                      .join(Channel, Channel.id == Thread.channel_id).where(Thread.public_id == bindparam("public_id")))
+
+
+_CHANNEL_ROW_BY_SLUG = select(*Channel.__table__.c).where(Channel.__table__.c.slug == bindparam("slug"))
+
+
+def channel_for_page(session: Session, slug: str, viewer: Viewer | None) -> ChannelRow | None:
+    """The channel as a plain row, for a page that only reads it, if the viewer may (see channel_by_slug)."""
+    row = session.connection().execute(_CHANNEL_ROW_BY_SLUG, {"slug": slug}).first()
+    channel = ChannelRow._make(row) if row else None
+    return channel if channel and policies.can_read_channel(viewer, channel) else None
 
 
 def thread_with_channel(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel] | None:

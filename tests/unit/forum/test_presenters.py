@@ -8,7 +8,7 @@ import threading
 from app.accounts.models import Viewer
 from app.forum import presenters, service
 from app.forum.models import Channel, Reaction, ReactionKind
-from tests.factories import make_member, make_thread
+from tests.factories import make_member, make_reply, make_thread
 
 KINDS = [(ReactionKind.helpful.value, "Helpful"), (ReactionKind.same_here.value, "Same here")]
 
@@ -94,6 +94,23 @@ def test_posts_are_kept_ascii_and_read_the_same(session, monkeypatch):
     assert page.isascii() and "Si&#226;n" in page
     text = html.unescape(re.sub(r"<[^>]*>", "", page))
     assert "Siân Ŵyn" in text and "Mae’r “prosiect” yn gweithio — 🙂" in text and "ŷ & <b>" in text
+
+
+def test_thread_rows_are_shared_by_every_viewer_and_miss_the_cache_when_they_change(session, monkeypatch):
+    monkeypatch.setattr(presenters, "_thread_rows", {})
+    thread = make_thread(session, title="Cafés that host our “drop-ins”")
+    channel = session.get(Channel, thread.channel_id)
+
+    def rows_html(viewer) -> str:
+        rows, _page = service.channel_threads(session, channel, 1, viewer)
+        return presenters.render_thread_rows(rows, anonymous=channel.is_anonymous)
+
+    before = rows_html(None)
+    assert rows_html(Viewer.of(make_member(session))) == before and len(presenters._thread_rows) == 1
+    assert "0 replies" in before and before.isascii() and "Caf&#233;s" in before
+    make_reply(session, thread)
+    after = rows_html(None)
+    assert "1 reply" in after and len(presenters._thread_rows) == 2
 
 
 def test_reaction_summary_counts_each_kind_and_marks_the_viewers_own():
