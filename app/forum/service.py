@@ -165,7 +165,8 @@ def _channel_statements(with_pending: bool):
 ThreadListRow = namedtuple("ThreadListRow", _channel_statements(False)[1].selected_columns.keys())
 
 
-def channel_threads(session: Session, channel, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
+def channel_threads(session: Session, channel: "Channel | ChannelRow", page_number: int,
+                    viewer: Viewer | None) -> tuple[list, Page]:
     """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators),
     each with its tags (``tag_list(row.tags)``)."""
     per_page = get_settings().threads_per_page
