@@ -1,7 +1,8 @@
 """`forum bench`: the real server under a bounded wrk load on loopback, on SQLite and PostgreSQL.
 
 For each database: a fresh database, the seeded corpus, and Uvicorn with two workers serving the
-forum and, beside it, each reference page (app.bench.reference). Every read target gets a warm-up,
+forum and, beside it, each reference page (app.bench.reference), and in the SQLite run Spirit
+(app.bench.spirit). Every read target gets a warm-up,
 then the read targets take turns in short timed wrk runs, round after round: this machine's speed
 drifts by a fifth or more within minutes, and taking turns lets a drift touch the forum's pages and
 the reference pages alike, so their ratios hold (ROUNDS). Posting replies comes last, so that the reads see
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from app.bench import spirit
 from app.bench.seed import BENCH_PASSWORD, BenchCorpus
 from app.core.config import ROOT
 from app.main import GZIP_LEVEL
@@ -206,6 +208,7 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             port = free_port()
             servers[reference] = (start_server(env, port, reference, ready_path=reference_path if reference
                                                else "/healthz"), f"http://127.0.0.1:{port}")
+        spirit_target = _start_spirit(url, corpus, servers) if label == "sqlite" else None
         base = servers[None][1]
         cookie, token = sign_in(base)
         reply_thread = httpx.get(base + "/c/bench-skills").text
@@ -222,6 +225,7 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             Target("search, a common word, signed in", base, corpus.common_search_url, cookie),
             *(Target(f"reference: {reference} page", servers[reference][1], reference_path)
               for reference in ("bare", "naive", "lean")),
+            *([spirit_target] if spirit_target else []),
         ]
         reply = Target("post a reply", base, f"/t/{reply_path}/reply", cookie,
                        f"csrf_token={token}&body=A+benchmark+reply+with+**some**+Markdown+in+it.")
@@ -236,6 +240,46 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
     for result in results:
         result.ratio_to_ceiling = round(result.requests_per_s / ceiling, 4) if ceiling else 0.0
     return results, memory
+
+
+SPIRIT_TARGET = "reference: Spirit 0.14 topic"
+
+
+def _start_spirit(url: str, corpus: BenchCorpus, servers: dict) -> Target | None:
+    """Spirit serving the benchmark thread's 100 posts as a topic (app.bench.spirit), beside the forum.
+
+    Installing Spirit needs PyPI; without it (or if its setup fails) the run goes on without Spirit."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        title, thread_id = connection.execute(text("SELECT title, id FROM thread WHERE public_id = :p"),
+                                              {"p": corpus.thread_public_id}).one()
+        bodies = list(connection.execute(text("SELECT body_md FROM post WHERE thread_id = :t ORDER BY path"),
+                                         {"t": thread_id}).scalars())
+    engine.dispose()
+    folder = RESULTS / "spirit"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        project, env = spirit.prepare(folder, title, bodies)
+    except (subprocess.SubprocessError, OSError) as error:
+        detail = getattr(error, "stderr", None) or ""
+        print(f"  Spirit left out: {error} {detail if isinstance(detail, str) else detail.decode()}"[:2000],
+              flush=True)
+        return None
+    port = free_port()
+    server = spirit.start(project, env, port)
+    base = f"http://127.0.0.1:{port}"
+    servers["spirit"] = (server, base)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + env["SPIRIT_TOPIC"], timeout=1).status_code == 200:
+                return Target(SPIRIT_TARGET, base, env["SPIRIT_TOPIC"])
+        except httpx.TransportError:
+            time.sleep(0.2)
+    print("  Spirit left out: gunicorn did not answer", flush=True)
+    return None
 
 
 def load_in_turns(label: str, targets: list[Target], duration: int, connections: int) -> list[Result]:
@@ -270,7 +314,7 @@ def thread_page_ratios(results: list[Result]) -> dict[str, float]:
     return {
         f"{target.removeprefix('thread 100 posts, ')} ÷ {reference}": round(rates[target] / rates[reference], 2)
         for target in ("thread 100 posts, signed out", "thread 100 posts, signed in")
-        for reference in ("reference: lean page", "reference: naive page")
+        for reference in ("reference: lean page", "reference: naive page", SPIRIT_TARGET)
         if rates.get(reference)
     }
 
