@@ -82,7 +82,9 @@ def prepare(folder: Path, title: str, bodies: list[str]) -> tuple[Path, dict]:
     Path(env["SPIRIT_DATABASE"]).unlink(missing_ok=True)
     Path(env["SPIRIT_SEED"]).write_text(json.dumps({"title": title, "bodies": bodies}))
     manage = [str(venv / "bin" / "python"), "manage.py"]
-    subprocess.run([*manage, "spiritinstall"], cwd=project, env=env, check=True, capture_output=True, timeout=600)
+    # What `manage.py spiritinstall` does, without its questions (collectstatic asks before overwriting).
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput", "--clear"]):
+        subprocess.run([*manage, *command], cwd=project, env=env, check=True, capture_output=True, timeout=600)
     topic = subprocess.run([*manage, "shell", "-c", SEED], cwd=project, env=env, check=True, capture_output=True,
                            text=True, timeout=300).stdout.strip().splitlines()[-1]
     env["SPIRIT_TOPIC"] = topic
