@@ -101,15 +101,32 @@ def start_server(env: dict, port: int, reference: str | None = None, ready_path:
     server = subprocess.Popen(
         [sys.executable, *command, "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    if not answers(server, f"http://127.0.0.1:{port}{ready_path}"):
+        stop(server)
+        raise RuntimeError("the server did not start")
+    return server
+
+
+def answers(server: subprocess.Popen, url: str, seconds: float = 30) -> bool:
+    """Whether the server answers 200 at ``url`` within ``seconds``, while it keeps running."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
-                return server
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
         except httpx.TransportError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
-    raise RuntimeError("the server did not start")
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def sign_in(base: str) -> tuple[str, str]:
@@ -234,8 +251,7 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
         memory = peak_memory_mb(servers[None][0])
     finally:
         for server, _base in servers.values():
-            server.terminate()
-            server.wait(timeout=15)
+            stop(server)
     ceiling = results[0].requests_per_s
     for result in results:
         result.ratio_to_ceiling = round(result.requests_per_s / ceiling, 4) if ceiling else 0.0
@@ -248,7 +264,7 @@ SPIRIT_TARGET = "reference: Spirit 0.14 topic"
 def _start_spirit(url: str, corpus: BenchCorpus, servers: dict) -> Target | None:
     """Spirit serving the benchmark thread's 100 posts as a topic (app.bench.spirit), beside the forum.
 
-    Installing Spirit needs PyPI; without it (or if its setup fails) the run goes on without Spirit."""
+    Installing Spirit needs PyPI; without it, or if its setup fails, the run goes on without Spirit."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -258,28 +274,22 @@ def _start_spirit(url: str, corpus: BenchCorpus, servers: dict) -> Target | None
         bodies = list(connection.execute(text("SELECT body_md FROM post WHERE thread_id = :t ORDER BY path"),
                                          {"t": thread_id}).scalars())
     engine.dispose()
-    folder = RESULTS / "spirit"
-    folder.mkdir(parents=True, exist_ok=True)
     try:
-        project, env = spirit.prepare(folder, title, bodies)
-    except (subprocess.SubprocessError, OSError) as error:
+        site = spirit.prepare(RESULTS / "spirit", title, bodies)
+        port = free_port()
+        server = spirit.start(site, port)
+    except Exception as error:  # noqa: BLE001 - whatever failed, the rest of the run is still worth having
         detail = getattr(error, "stderr", None) or ""
-        print(f"  Spirit left out: {error} {detail if isinstance(detail, str) else detail.decode()}"[:2000],
-              flush=True)
+        detail = detail if isinstance(detail, str) else detail.decode(errors="replace")
+        print(f"  Spirit left out: {error!r} {detail}"[:2000], flush=True)
         return None
-    port = free_port()
-    server = spirit.start(project, env, port)
     base = f"http://127.0.0.1:{port}"
+    if not answers(server, base + site.topic):
+        stop(server)
+        print("  Spirit left out: gunicorn did not serve the topic", flush=True)
+        return None
     servers["spirit"] = (server, base)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + env["SPIRIT_TOPIC"], timeout=1).status_code == 200:
-                return Target(SPIRIT_TARGET, base, env["SPIRIT_TOPIC"])
-        except httpx.TransportError:
-            time.sleep(0.2)
-    print("  Spirit left out: gunicorn did not answer", flush=True)
-    return None
+    return Target(SPIRIT_TARGET, base, site.topic)
 
 
 def load_in_turns(label: str, targets: list[Target], duration: int, connections: int) -> list[Result]:

@@ -11,12 +11,14 @@ hashed static files storage) on a SQLite database of its own, seeded with the Ma
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-SPIRIT = "django-spirit==0.14.3"
-PACKAGES = [SPIRIT, "gunicorn==23.0.0", "whitenoise==6.9.0"]
+# Pinned, Django included, so that the yardstick stays the same from run to run.
+PACKAGES = ["django-spirit==0.14.3", "Django==5.2.19", "gunicorn==23.0.0", "whitenoise==6.9.0"]
 PROJECT = "spiritbench"
 
 SETTINGS = '''\
@@ -39,7 +41,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 SEED = '''\
 import json, os
 from django.contrib.auth import get_user_model
-from djconfig import reload_maybe
 from spirit.admin.forms import BasicConfigForm
 from spirit.category.models import Category
 from spirit.comment.models import Comment
@@ -61,38 +62,48 @@ values = {name: field.initial for name, field in form.fields.items()}
 form = BasicConfigForm(data={**values, "comments_per_page": 100})
 assert form.is_valid(), form.errors
 form.save()
-print(topic.get_absolute_url())
+open(os.environ["SPIRIT_TOPIC"], "w").write(topic.get_absolute_url())
 '''
 
 
-def prepare(folder: Path, title: str, bodies: list[str]) -> tuple[Path, dict]:
-    """Install Spirit if needed, build a fresh site seeded with one topic; (project folder, environment)."""
-    venv = folder / "venv"
-    if not (venv / "bin" / "gunicorn").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+@dataclass
+class Site:
+    venv: Path
+    project: Path
+    env: dict
+    topic: str  # the topic's path
+
+
+def prepare(folder: Path, title: str, bodies: list[str]) -> Site:
+    """Install Spirit if needed, and build a fresh site seeded with one topic of ``bodies``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    venv, installed = folder / "venv", folder / "venv" / "installed.json"
+    if not installed.exists() or json.loads(installed.read_text()) != PACKAGES:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", *PACKAGES],
-                       check=True, timeout=600)
+                       check=True, capture_output=True, timeout=600)
+        installed.write_text(json.dumps(PACKAGES))
     env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
            "DJANGO_SETTINGS_MODULE": f"{PROJECT}.settings.bench", "SECRET_KEY": "loopback-benchmark-only-" * 2,
-           "SPIRIT_DATABASE": str(folder / "spirit.sqlite3"), "SPIRIT_SEED": str(folder / "seed.json")}
+           "SPIRIT_DATABASE": str(folder / "spirit.sqlite3"), "SPIRIT_SEED": str(folder / "seed.json"),
+           "SPIRIT_TOPIC": str(folder / "topic.txt")}
     project = folder / PROJECT
-    if not project.exists():
+    if not (project / "manage.py").exists():
+        shutil.rmtree(project, ignore_errors=True)  # a startproject that failed half-way
         subprocess.run(["spirit", "startproject", PROJECT], cwd=folder, env=env, check=True, capture_output=True)
     (project / PROJECT / "settings" / "bench.py").write_text(SETTINGS)
     Path(env["SPIRIT_DATABASE"]).unlink(missing_ok=True)
     Path(env["SPIRIT_SEED"]).write_text(json.dumps({"title": title, "bodies": bodies}))
     manage = [str(venv / "bin" / "python"), "manage.py"]
     # What `manage.py spiritinstall` does, without its questions (collectstatic asks before overwriting).
-    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput", "--clear"]):
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput", "--clear"],
+                    ["shell", "-c", SEED]):
         subprocess.run([*manage, *command], cwd=project, env=env, check=True, capture_output=True, timeout=600)
-    topic = subprocess.run([*manage, "shell", "-c", SEED], cwd=project, env=env, check=True, capture_output=True,
-                           text=True, timeout=300).stdout.strip().splitlines()[-1]
-    env["SPIRIT_TOPIC"] = topic
-    return project, env
+    return Site(venv, project, env, Path(env["SPIRIT_TOPIC"]).read_text())
 
 
-def start(project: Path, env: dict, port: int) -> subprocess.Popen:
+def start(site: Site, port: int) -> subprocess.Popen:
     """gunicorn with two (synchronous) workers, as the issue measured Spirit."""
-    gunicorn = Path(env["PATH"].split(":")[0]) / "gunicorn"
-    return subprocess.Popen([str(gunicorn), f"{PROJECT}.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
-                            cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [str(site.venv / "bin" / "gunicorn"), f"{PROJECT}.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        cwd=site.project, env=site.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
