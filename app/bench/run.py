@@ -2,11 +2,11 @@
 
 For each database: a fresh database, the seeded corpus, and Uvicorn with two workers serving the
 forum and, beside it, each reference page (app.bench.reference), and in the SQLite run Spirit
-(app.bench.spirit). Every read target gets a warm-up,
-then the read targets take turns in short timed wrk runs, round after round: this machine's speed
-drifts by a fifth or more within minutes, and taking turns lets a drift touch the forum's pages and
-the reference pages alike, so their ratios hold (ROUNDS). Posting replies comes last, so that the reads see
-the corpus as seeded. Results go to var/bench/latest.json and a printed table.
+(app.bench.spirit). Every read target gets a warm-up, then the read targets take turns in short
+timed wrk runs, round after round: this machine's speed drifts by a fifth or more within minutes,
+and taking turns lets a drift touch the forum's pages and the reference pages alike, so their ratios
+hold (ROUNDS). Posting replies comes last, so that the reads see the corpus as seeded. Results go
+to var/bench/latest.json and a printed table.
 """
 
 import gzip
