@@ -16,6 +16,12 @@ app = typer.Typer(help="Common Ground forum", no_args_is_help=True)
 console = Console(width=int(os.environ.get("COLUMNS", "150")))
 
 
+@app.callback()
+def connect_domains() -> None:
+    """Every command writes as the web app does: the hooks' receivers are connected (app.wiring)."""
+    import app.wiring  # noqa: F401
+
+
 def alembic_config(database_url: str | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("sqlalchemy.url", (database_url or get_settings().database_url).replace("%", "%%"))
@@ -194,6 +200,18 @@ def rotate_anonymity_key() -> None:
         changed = rekey(session, old_key, new_key)
         session.commit()
     console.print(f"Re-sealed {changed} posts. Now set ANONYMITY_KEY to the new key and restart.")
+
+
+@app.command()
+def release() -> None:
+    """Run the safe space's latest release now, if it has not run (the server runs each on time)."""
+    from app.core.db import get_database
+    from app.forum import lifecycle
+
+    with get_database().session() as session:
+        published = lifecycle.release_due(session)
+        session.commit()
+    console.print(f"Published {published} safe-space posts.")
 
 
 @app.command()

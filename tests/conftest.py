@@ -19,6 +19,8 @@ os.environ.update(
     REGISTRATION_MODE="open",
     # Limits are tested on their own (tests/http/test_rate_limits.py), with small values.
     SIGNIN_LIMIT="100000", SIGNUP_LIMIT="100000", POSTING_LIMIT="100000",
+    # The safe space's releases are tested on their own (tests/http/safespace/test_releases.py).
+    SAFE_SPACE_RELEASE_MINUTES="0",
 )
 
 import pytest  # noqa: E402

@@ -7,17 +7,17 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.background import BackgroundTask
 
 from app.accounts import service
+from app.accounts.deps import AdminUser, CurrentUser, OptionalUser, load_viewer
 from app.accounts.models import OrganisationKind
 from app.accounts.service import ProfileInput
 from app.core import email as email_transport
 from app.core import ratelimit
 from app.core.browser import browser_key, flash, rotate_browser_key
 from app.core.config import RegistrationMode, get_settings
-from app.core.deps import AdminUser, CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
+from app.core.deps import NotFound, SessionDep
 from app.core.htmx import redirect, render
 from app.core.i18n import _
 from app.core.problems import Problems
-from app.forum import service as forum_service
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
 FormStr = Annotated[str, Form()]
@@ -62,7 +62,7 @@ def _profile_form(display_name: str, bio: str, organisation_name: str, organisat
 def _signup_page(request: Request, session, form: dict, problems: dict, status_code: int = 200):
     context = {
         "form": form, "problems": problems, "kinds": organisation_kinds(),
-        "pilots": forum_service.pilot_channels(session), "mode": get_settings().registration_mode,
+        "pilots": service.pilot_choices(session), "mode": get_settings().registration_mode,
     }
     return render(request, "accounts/signup.html", context, status_code=status_code)
 
@@ -196,22 +196,9 @@ def reset_password(request: Request, session: SessionDep, token: str, password: 
     return redirect(request, "/signin")
 
 
-@router.get("/u/{handle}")
-def show_member(request: Request, session: SessionDep, viewer: OptionalUser, handle: str):
-    member = service.member_by_handle(session, handle)
-    if member is None or member.status == "pending":
-        raise NotFound()
-    context = {
-        "member": member, "organisation": service.organisation_of(session, member),
-        "pilots": forum_service.channels_by_ids(session, service.pilot_ids_of(session, member)),
-        "activity": forum_service.member_activity(session, member, viewer),
-    }
-    return render(request, "accounts/member_show.html", context)
-
-
 def _profile_page(request: Request, session, form: dict, problems: dict, status_code: int = 200):
     context = {"form": form, "problems": problems, "kinds": organisation_kinds(),
-               "pilots": forum_service.pilot_channels(session)}
+               "pilots": service.pilot_choices(session)}
     return render(request, "accounts/profile_edit.html", context, status_code=status_code)
 
 

@@ -1,6 +1,7 @@
 """Accounts: sign-up, sign-in sessions, password reset, invitations and profiles."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -17,10 +18,12 @@ from app.accounts.models import (
     PilotAffiliation,
     Role,
     UserSession,
+    Viewer,
 )
 from app.accounts.passwords import password_problems
 from app.core import email as email_transport
 from app.core.config import RegistrationMode, get_settings
+from app.core.hooks import Hook
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.security import (
@@ -136,17 +139,22 @@ def create_member(
     return member
 
 
+# The pilot partnerships a member can choose: each is a channel, which the forum (above this
+# package) knows. Receivers take (session) and return rows with id, slug and name.
+pilot_sources = Hook("pilot choices")
+
+
+def pilot_choices(session: Session) -> list:
+    return [pilot for found in pilot_sources(session) for pilot in found]
+
+
 def set_pilots(session: Session, member: Member, pilot_ids: tuple[int, ...]) -> None:
     """Affiliate the member with these pilots; ids that are not pilot channels are ignored."""
-    from app.forum.models import Channel, ChannelKind
-
     session.execute(delete(PilotAffiliation).where(PilotAffiliation.member_id == member.id))
     if not pilot_ids:
         return
-    valid = session.execute(
-        select(Channel.id).where(Channel.id.in_(set(pilot_ids)), Channel.kind == ChannelKind.pilot)
-    ).scalars()
-    for channel_id in valid:
+    valid = {pilot.id for pilot in pilot_choices(session)} & set(pilot_ids)
+    for channel_id in sorted(valid):
         session.add(PilotAffiliation(member_id=member.id, channel_id=channel_id))
     session.flush()
 
@@ -214,6 +222,32 @@ def _member_for_browser_statement(columns: tuple):
         .where(UserSession.key_hash == bindparam("key_hash"), UserSession.created_at > bindparam("oldest"))
         .where(Member.status == MemberStatus.active)
     )
+
+
+@dataclass(frozen=True)
+class UnreadCounter:
+    """How many unread notifications a member has: a labelled ``column`` over Member read with the
+    member's own row, and ``count(session, member_id, value)``. The notifications domain, above this
+    one, supplies it (count_unread_with)."""
+
+    column: object
+    count: Callable
+
+
+_unread_counters: list[UnreadCounter] = []
+
+
+def count_unread_with(counter: UnreadCounter) -> None:
+    _unread_counters[:] = [counter]
+
+
+def viewer_for_browser(session: Session, browser_key: str) -> Viewer | None:
+    """The signed-in member as a Viewer, with their unread count, in one query (and the counter's own)."""
+    counter = _unread_counters[0] if _unread_counters else None
+    member = member_for_browser(session, browser_key, columns=(counter.column,) if counter else ())
+    if member is None:
+        return None
+    return Viewer.of(member, counter.count(session, member.id, getattr(member, counter.column.name)) if counter else 0)
 
 
 def member_for_browser(session: Session, browser_key: str, *, columns: tuple = ()) -> Row | None:

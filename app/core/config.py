@@ -5,7 +5,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     count_queries: bool = False
     # In the safe space, posts by accounts younger than this many days wait for a moderator.
     safe_space_new_member_days: int = 7
+    # Safe-space posts reach other readers in releases this many minutes apart, on the clock; 0: at once.
+    safe_space_release_minutes: int = Field(default=60, ge=0, le=24 * 60)
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> "Settings":

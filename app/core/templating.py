@@ -39,6 +39,7 @@ def _site_context(request: Request) -> dict:
         "flashes": lambda: take_flashes(request),
         "locale": i18n.current_locale(),
         "site_name": get_settings().site_name,
+        "release_minutes": get_settings().safe_space_release_minutes,
     }
 
 

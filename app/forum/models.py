@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import text
 from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from app.core.timeutil import utcnow
@@ -28,8 +29,11 @@ class Visibility(StrEnum):
 
 
 class PostStatus(StrEnum):
+    """A post's states: app/forum/visibility.py says who sees each, app/forum/lifecycle.py moves between them."""
+
     published = "published"
-    pending = "pending"
+    pending = "pending"  # held for a moderator
+    queued = "queued"  # waiting for the safe space's next release
     hidden = "hidden"
     deleted = "deleted"
 
@@ -54,7 +58,11 @@ class Channel(SQLModel, table=True):
 
 
 class Thread(SQLModel, table=True):
-    __table_args__ = (Index("ix_thread_channel_activity", "channel_id", "is_pinned", "last_activity_at"),)
+    __table_args__ = (
+        Index("ix_thread_channel_activity", "channel_id", "is_pinned", "last_activity_at"),
+        # The few threads not yet listed, for their authors and moderators (forum.service.waiting_threads).
+        Index("ix_thread_waiting", "channel_id", sqlite_where=text("is_pending"), postgresql_where=text("is_pending")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)
     channel_id: int = Field(foreign_key="channel.id")
@@ -63,8 +71,8 @@ class Thread(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="member.id", index=True)
     is_pinned: bool = False
     is_locked: bool = False
-    is_pending: bool = False  # the opening post waits for a moderator
-    post_count: int = 0  # every post ever numbered in the thread, deleted ones included
+    is_pending: bool = False  # not listed yet: the opening post is held or waits for the next release
+    post_count: int = 0  # the highest post number given, deleted posts included
     reply_count: int = 0  # published replies, post 1 excluded
     created_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime = Field(default_factory=utcnow)
@@ -78,9 +86,10 @@ class Post(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)
     thread_id: int = Field(foreign_key="thread.id")
-    number: int  # 1 is the opening post
+    number: int | None = None  # 1 is the opening post; replies are numbered when published
     parent_id: int | None = Field(default=None, foreign_key="post.id")
-    # Depth-first order of the reply tree: parent's path + this post's zero-padded number.
+    # Depth-first order of the reply tree: parent's path + this post's zero-padded number
+    # ("~" and the public id until it has a number, which sorts after its published siblings).
     path: str = Field(max_length=400)
     depth: int = 0
     # Null in an anonymous channel: see app/safespace for seal, sealed_author and pseudonym.
@@ -92,6 +101,9 @@ class Post(SQLModel, table=True):
     body_html: str
     status: str = Field(max_length=20, default=PostStatus.published)
     hidden_from: str | None = Field(default=None, max_length=20)  # the status a restore returns to
+    # In the safe space, the release a queued post waits for (or at which a held one reaches the
+    # moderators); null otherwise. A release time, not the time it was written.
+    release_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
 

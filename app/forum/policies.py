@@ -1,21 +1,34 @@
 """Who may do what in the forum: pure predicates used by routes and templates alike.
 
 ``post`` may be a Post or a row from the service's queries: anything with author_id, seal,
-thread_id and status.
+thread_id, number, status and release_at. Who may *see* what is app/forum/visibility.py's; these
+build on it.
 """
 
 from app.accounts.models import MemberStatus, Viewer
-from app.forum.models import Channel, PostStatus, Visibility
+from app.forum import visibility
+from app.forum.models import PostStatus
+from app.forum.visibility import Audience
 from app.safespace import service as safespace
 
 
-def can_read_channel(viewer: Viewer | None, channel: Channel) -> bool:
-    if channel.visibility == Visibility.public and not channel.is_anonymous:
-        return True
-    return viewer is not None
+def audience(viewer: Viewer | None) -> Audience:
+    """The viewer as visibility's rules know them."""
+    if viewer is None:
+        return visibility.VISITOR
+    return Audience(member_id=viewer.id, is_moderator=can_moderate(viewer))
 
 
-def can_start_thread(viewer: Viewer | None, channel: Channel) -> bool:
+def can_moderate(viewer: Viewer | None, channel=None) -> bool:
+    """Moderators and admins moderate every channel (channel moderators come with the moderation work)."""
+    return viewer is not None and viewer.is_moderator and viewer.status == MemberStatus.active
+
+
+def can_read_channel(viewer: Viewer | None, channel) -> bool:
+    return visibility.can_read_channel(audience(viewer), channel)
+
+
+def can_start_thread(viewer: Viewer | None, channel) -> bool:
     return (
         viewer is not None
         and viewer.status == MemberStatus.active
@@ -24,10 +37,17 @@ def can_start_thread(viewer: Viewer | None, channel: Channel) -> bool:
     )
 
 
-def can_reply(viewer: Viewer | None, channel: Channel, is_locked: bool) -> bool:
-    if not can_start_thread(viewer, channel):
+def can_write_in_locked(viewer: Viewer | None, channel) -> bool:
+    """Moderators may still write in a locked thread, except in the safe space, where a reply in a
+    locked thread would be a moderator's."""
+    return can_moderate(viewer, channel) and not channel.is_anonymous
+
+
+def can_reply(viewer: Viewer | None, channel, thread) -> bool:
+    """Replies go to listed threads, and to locked ones only where can_write_in_locked."""
+    if not can_start_thread(viewer, channel) or thread.is_pending:
         return False
-    return not is_locked or viewer.is_moderator
+    return not thread.is_locked or can_write_in_locked(viewer, channel)
 
 
 def is_own_post(viewer: Viewer | None, post) -> bool:
@@ -40,34 +60,21 @@ def is_own_post(viewer: Viewer | None, post) -> bool:
 
 
 def can_edit_post(viewer: Viewer | None, post) -> bool:
-    return post.status in (PostStatus.published, PostStatus.pending) and is_own_post(viewer, post)
+    return post.status in (PostStatus.published, PostStatus.pending, PostStatus.queued) and is_own_post(viewer, post)
 
 
 def can_delete_post(viewer: Viewer | None, post) -> bool:
     return can_edit_post(viewer, post)
 
 
-def can_moderate(viewer: Viewer | None) -> bool:
-    return viewer is not None and viewer.is_moderator and viewer.status == MemberStatus.active
+def can_see_post(viewer: Viewer | None, post, own: bool | None = None) -> bool:
+    """Whether the post has a place in its thread for the viewer (a tombstone counts)."""
+    return visibility.can_see_place(audience(viewer), post, own=is_own_post(viewer, post) if own is None else own)
 
 
 def can_see_post_body(viewer: Viewer | None, post, own: bool | None = None) -> bool:
-    """Published posts for every reader; pending ones for their author and moderators; hidden ones for moderators.
-
-    ``own``: is_own_post(viewer, post), when the caller knows it already (pages ask about every post).
-    """
-    if post.status == PostStatus.published:
-        return True
-    if post.status == PostStatus.deleted:
-        return False
-    if can_moderate(viewer):
-        return True
-    return post.status == PostStatus.pending and (is_own_post(viewer, post) if own is None else own)
-
-
-def can_see_thread(viewer: Viewer | None, thread, opening_post) -> bool:
-    """A thread whose opening post waits for approval exists only for its author and moderators."""
-    return not thread.is_pending or can_moderate(viewer) or is_own_post(viewer, opening_post)
+    """``own``: is_own_post(viewer, post), when the caller knows it already (pages ask about every post)."""
+    return visibility.can_read_body(audience(viewer), post, own=is_own_post(viewer, post) if own is None else own)
 
 
 def can_react(viewer: Viewer | None, post, own: bool | None = None) -> bool:

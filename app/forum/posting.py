@@ -1,6 +1,7 @@
 """Writing to the forum: threads, replies, edits, deletions and reactions.
 
 In an anonymous channel a post is sealed (see app.safespace) instead of carrying its author's id.
+What becomes of a post once written (held, queued, published, numbered) is app.forum.lifecycle's.
 """
 
 from sqlalchemy import and_, delete, func, select
@@ -9,31 +10,19 @@ from sqlmodel import Session
 from app.accounts.models import Member, Viewer
 from app.core import ratelimit
 from app.core.config import get_settings
+from app.core.hooks import Hook
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
-from app.forum import policies
+from app.forum import lifecycle, policies, visibility
 from app.forum.markdown import one_line, render_markdown
-from app.forum.models import (
-    Channel,
-    Post,
-    PostRevision,
-    PostStatus,
-    Reaction,
-    ReactionKind,
-    Tag,
-    Thread,
-    ThreadTag,
-)
+from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, ReactionKind, Tag, Thread, ThreadTag
 from app.forum.service import parse_tags, slugify
-from app.moderation import service as moderation
-from app.notifications import service as notifications
 from app.safespace import service as safespace
-from app.search import service as search
 
-MAX_MENTIONS = 10  # members notified by one post; more mentions still link, but notify nobody
-PATH_WIDTH = 6  # zero-padded post numbers: up to 999,999 posts per thread
-MAX_PATH_DEPTH = 50  # deeper replies attach to their ancestor at this depth (path fits in 400)
+# Why a member may not post in a channel: receivers take (session, *, member_id, channel) and
+# return a message or None (moderation connects its suspensions).
+refusals = Hook("posting refusals")
 
 
 def check_body(body: str, problems: Problems, field: str = "body") -> None:
@@ -57,16 +46,18 @@ def check_title(title: str, problems: Problems) -> None:
 def check_may_post(session: Session, author: Viewer, channel: Channel, confirmed_guidelines: bool,
                    problems: Problems) -> None:
     """Suspensions and, in the safe space, the guidelines a first-time poster must confirm."""
-    suspension = moderation.active_suspension(session, author.id, channel)
-    if suspension is not None:
-        until = suspension.expires_at.date().isoformat() if suspension.expires_at else _("further notice")
-        problems.add("body", _("A moderator has suspended you from posting here until %(until)s. Reason: "
-                               "%(reason)s", until=until, reason=suspension.reason))
+    check_not_refused(session, author, channel, problems)
     if channel.is_anonymous and not safespace.has_confirmed_guidelines(session, author.id):
         if confirmed_guidelines:
             safespace.confirm_guidelines(session, author.id)
         else:
             problems.add("guidelines", _("Confirm that you have read the safe space guidelines."))
+
+
+def check_not_refused(session: Session, author: Viewer, channel: Channel, problems: Problems) -> None:
+    for reason in refusals(session, member_id=author.id, channel=channel):
+        if reason:
+            problems.add("body", reason)
 
 
 def within_posting_limit(session: Session, author: Viewer, channel: Channel, problems: Problems) -> bool:
@@ -83,52 +74,26 @@ def within_posting_limit(session: Session, author: Viewer, channel: Channel, pro
     return allowed
 
 
-def needs_approval(author: Viewer, channel: Channel) -> bool:
-    """Pre-moderated channels, and new accounts in the safe space, wait for a moderator."""
-    if author.is_moderator:
-        return False
-    if channel.is_premoderated:
-        return True
-    days = get_settings().safe_space_new_member_days
-    return channel.is_anonymous and (utcnow() - author.created_at).days < days
-
-
-def lock_thread(session: Session, thread: Thread) -> None:
-    """Re-read the thread under a row lock (FOR UPDATE on PostgreSQL; SQLite writers already hold the
-    database's write lock), so counters and post numbers are never computed from a stale copy."""
-    if thread.id is not None:
-        session.refresh(thread, with_for_update=True)
-
-
-def _number_next_post(session: Session, thread: Thread) -> int:
-    """Take the next post number; callers hold the thread's lock."""
-    thread.post_count += 1
-    session.add(thread)
-    return thread.post_count
-
-
 def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer, body: str,
               parent: Post | None) -> Post:
-    number = _number_next_post(session, thread)
-    segment = f"{number:0{PATH_WIDTH}d}"
-    if parent is not None and parent.depth + 1 > MAX_PATH_DEPTH:
-        parent = session.get(Post, parent.parent_id) or parent
-    post = Post(
-        thread_id=thread.id, number=number, parent_id=parent.id if parent else None,
-        path=f"{parent.path}.{segment}" if parent is not None else segment,
-        depth=parent.depth + 1 if parent else 0, body_md=body, body_html=render_markdown(body).html,
-        status=PostStatus.pending if needs_approval(author, channel) else PostStatus.published,
-    )
+    """Write the post and hand it to the lifecycle, which holds, queues or publishes it."""
+    post = Post(thread_id=thread.id, parent_id=parent.id if parent else None, path="", body_md=body,
+                body_html=render_markdown(body).html)
+    if parent is None and thread.post_count == 0:  # the opening post: number 1 from the start
+        thread.post_count, post.number, post.path = 1, 1, f"{1:0{lifecycle.PATH_WIDTH}d}"
+        session.add(thread)
+    else:
+        post.path, post.depth = lifecycle.provisional_place(parent, post)
     if channel.is_anonymous:
         post.seal = safespace.seal(author.id, thread.id)
         post.sealed_author = safespace.seal_author(author.id)
-        post.pseudonym = safespace.pseudonym_for(session, thread.id, post.seal)
+        post.pseudonym = safespace.pseudonym_label(0) if post.number == 1 else None
         post.created_at = safespace.day_only(utcnow())
     else:
         post.author_id = author.id
     session.add(post)
     session.flush()
-    search.index_post(session, post, thread, channel)
+    lifecycle.submit(session, post=post, thread=thread, channel=channel, author=author)
     return post
 
 
@@ -161,16 +126,12 @@ def start_thread(
     if problems:
         return None, problems
     now = safespace.day_only(utcnow()) if channel.is_anonymous else utcnow()
-    thread = Thread(channel_id=channel.id, title=one_line(title), slug=slugify(title),
+    thread = Thread(channel_id=channel.id, title=one_line(title), slug=slugify(title), is_pending=True,
                     author_id=None if channel.is_anonymous else author.id, created_at=now, last_activity_at=now)
     session.add(thread)
     session.flush()
-    post = _add_post(session, thread, channel, author, body, parent=None)
-    thread.is_pending = post.status == PostStatus.pending
-    session.add(thread)
     _set_tags(session, thread, parse_tags(tags))
-    if post.status == PostStatus.published:
-        notify_about_post(session, post=post, thread=thread, channel=channel)
+    _add_post(session, thread, channel, author, body, parent=None)
     return thread, problems
 
 
@@ -180,25 +141,21 @@ def reply_to_thread(
 ) -> tuple[Post | None, Problems]:
     """Add a reply to the thread, or to one of its posts (``parent_id`` is the post's public id)."""
     problems = Problems()
-    if not policies.can_reply(author, channel, thread.is_locked):
-        problems.add("body", _("This thread is locked: no new replies."))
+    if not policies.can_reply(author, channel, thread):
+        problems.add("body", _("This thread is locked: no new replies.") if thread.is_locked
+                     else _("You cannot reply in this thread."))
     check_body(body, problems)
     parent = None
     if parent_id:
+        # Only a published post of this thread can be answered: any other id is as if it did not exist.
         parent = session.execute(select(Post).where(Post.public_id == parent_id)).scalar_one_or_none()
-        if parent is None or parent.thread_id != thread.id:
+        if parent is None or parent.thread_id != thread.id or parent.status != PostStatus.published:
+            parent = None
             problems.add("body", _("The post you were answering is no longer in this thread."))
     check_may_post(session, author, channel, confirmed_guidelines, problems)
     if problems:
         return None, problems
-    lock_thread(session, thread)
     post = _add_post(session, thread, channel, author, body, parent)
-    if post.status == PostStatus.published:
-        thread.reply_count += 1
-        thread.last_activity_at = post.created_at
-        session.add(thread)
-        notify_about_post(session, post=post, thread=thread, channel=channel)
-    session.flush()
     return post, problems
 
 
@@ -210,98 +167,40 @@ def author_label(session: Session, post: Post) -> str:
     return member.display_name if member else _("A former member")
 
 
-def notify_about_post(session: Session, *, post: Post, thread: Thread, channel: Channel) -> None:
-    """Tell the author of what this post answers, and the members it mentions, once it is published."""
-    writer = moderation.author_of(post)
-    label = author_label(session, post)
-    target = session.get(Post, post.parent_id) if post.parent_id else None
-    if target is None and post.number > 1:
-        target = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
-    told = {writer}
-    if target is not None:
-        target_author = moderation.author_of(target)
-        if target_author not in told:
-            notifications.notify(session, member_id=target_author, kind=notifications.REPLY, post=post,
-                                 message=label, sealed=target.seal is not None)
-            told.add(target_author)
-    handles = render_markdown(post.body_md).mentions[:MAX_MENTIONS]
-    if handles:
-        mentioned = session.execute(select(Member.id).where(Member.handle.in_(handles))).scalars()
-        for member_id in mentioned:
-            if member_id not in told:
-                notifications.notify(session, member_id=member_id, kind=notifications.MENTION, post=post,
-                                     message=label)
-                told.add(member_id)
-
-
 def edit_post(
     session: Session, *, post: Post, thread: Thread, channel: Channel, editor: Viewer, body: str,
     title: str | None = None,
 ) -> Problems:
     """Change a post's body (and the thread title for post 1), keeping the old text as a revision.
 
-    Edits follow the rules for posting: no edits while suspended or in a locked thread, and where new
-    posts wait for approval, an edited post waits again.
+    No edits while suspended or in a locked thread. An edit never changes the post's state: a
+    published post stays published (holding it again would show everyone who wrote it).
     """
     problems = Problems()
     if not policies.can_edit_post(editor, post):
         problems.add("body", _("You can only edit your own posts."))
-    elif not policies.can_reply(editor, channel, thread.is_locked):
+    elif thread.is_locked and not policies.can_write_in_locked(editor, channel):
         problems.add("body", _("This thread is locked: its posts can no longer be changed."))
-    suspension = moderation.active_suspension(session, editor.id, channel)
-    if suspension is not None:
-        problems.add("body", _("A moderator has suspended you from posting here, so you cannot edit posts "
-                               "either. Reason: %(reason)s", reason=suspension.reason))
+    check_not_refused(session, editor, channel, problems)
     check_body(body, problems)
     if title is not None and post.number == 1:
         check_title(title, problems)
     if problems:
         return problems
-    now = safespace.day_only(utcnow()) if post.seal else utcnow()
     if body != post.body_md:
-        session.add(PostRevision(post_id=post.id, body_md=post.body_md,
-                                 created_at=post.edited_at or post.created_at))
+        if visibility.is_released(post):  # before release nobody else has read it: no revision, no mark
+            session.add(PostRevision(post_id=post.id, body_md=post.body_md,
+                                     created_at=post.edited_at or post.created_at))
+            post.edited_at = safespace.day_only(utcnow()) if post.seal else utcnow()
         post.body_md = body
         post.body_html = render_markdown(body).html
-        post.edited_at = now
-        if post.status == PostStatus.published and needs_approval(editor, channel):
-            _send_back_for_approval(session, post, thread)
         session.add(post)
     if title is not None and post.number == 1 and one_line(title) != thread.title:
         thread.title = one_line(title)
         thread.slug = slugify(thread.title)
         session.add(thread)
-    session.flush()
-    search.index_post(session, post, thread, channel)
+    lifecycle.record_edit(session, post=post, thread=thread, channel=channel)
     return problems
-
-
-def _send_back_for_approval(session: Session, post: Post, thread: Thread) -> None:
-    lock_thread(session, thread)
-    post.status = PostStatus.pending
-    if post.number == 1:
-        thread.is_pending = True
-    else:
-        thread.reply_count = max(0, thread.reply_count - 1)
-    session.add(thread)
-
-
-def delete_post(session: Session, *, post: Post, thread: Thread) -> None:
-    """Leave a tombstone: the text and its revisions go, the place in the thread stays."""
-    lock_thread(session, thread)
-    was_published = post.status == PostStatus.published
-    post.status = PostStatus.deleted
-    post.body_md = ""
-    post.body_html = ""
-    post.edited_at = safespace.day_only(utcnow()) if post.seal else utcnow()
-    session.add(post)
-    session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
-    session.execute(delete(Reaction).where(Reaction.post_id == post.id))
-    if was_published and post.number > 1:
-        thread.reply_count = max(0, thread.reply_count - 1)
-        session.add(thread)
-    session.flush()
-    search.forget_post(session, post)
 
 
 def set_reaction(session: Session, *, post: Post, member: Viewer, kind: str, on: bool) -> None:
@@ -315,3 +214,19 @@ def set_reaction(session: Session, *, post: Post, member: Viewer, kind: str, on:
     elif not on and exists:
         session.execute(delete(Reaction).where(key))
     session.flush()
+
+
+@safespace.rekeying.connect
+def rekey_posts(session: Session, old: safespace.Keys, new: safespace.Keys) -> int:
+    """Re-seal every safe-space post under a new key (``forum rotate-anonymity-key``); returns how many."""
+    changed = 0
+    for post in session.execute(select(Post).where(Post.sealed_author.is_not(None))).scalars():
+        author_id = safespace.unseal_author(post.sealed_author, old)
+        if author_id is None:
+            raise ValueError(f"post {post.public_id} does not decrypt with the old key")
+        post.seal = safespace.seal(author_id, post.thread_id, new)
+        post.sealed_author = safespace.seal_author(author_id, new)
+        session.add(post)
+        changed += 1
+    session.flush()
+    return changed

@@ -16,7 +16,7 @@ from contextlib import suppress
 
 from app.core import i18n
 from app.core.timeutil import as_utc
-from app.forum import policies
+from app.forum import policies, visibility
 from app.forum.service import reaction_summary, tag_list
 
 POST_TEMPLATE = "forum/_post.html"
@@ -62,7 +62,8 @@ def _render(row, flags: tuple, page: tuple) -> str:
     anonymous, max_depth, can_reply, signed_in, focus, without_slot, kinds, _locale = page
     counts, mine = reaction_summary(row.reactions)
     html = templates.get_template(POST_TEMPLATE).render(
-        post=row, created_at=as_utc(row.created_at), own=own, visible=visible, can_react=can_react,
+        post=row, created_at=as_utc(row.created_at), release_at=as_utc(row.release_at) if row.release_at else None,
+        own=own, visible=visible, can_react=can_react,
         moderator=moderator, counts=counts, mine=mine, anonymous=anonymous, max_depth=max_depth,
         can_reply=can_reply, signed_in=signed_in, focus=focus, without_slot=without_slot, reaction_kinds=kinds,
     )
@@ -76,12 +77,13 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
     The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
     """
     moderator = policies.can_moderate(viewer)
+    audience = policies.audience(viewer)
     page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, viewer is not None, focus,
             without_slot, tuple(reaction_kinds), i18n.current_locale())
     html = []
     for row in rows:
         own = policies.is_own_post(viewer, row)
-        visible = policies.can_see_post_body(viewer, row, own)
+        visible = visibility.can_read_body(audience, row, own=own)
         flags = (own, visible, visible and policies.can_react(viewer, row, own), moderator)
         key = (row, flags, page)  # rows are tuples (service.PostRow)
         found = _cache.get(key)

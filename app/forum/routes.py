@@ -5,13 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse
 
+from app.accounts import service as accounts_service
+from app.accounts.deps import CurrentUser, OptionalUser, load_viewer
 from app.core.browser import flash
 from app.core.config import get_settings
-from app.core.deps import CurrentUser, NotFound, OptionalUser, SessionDep, load_viewer
+from app.core.deps import NotFound, SessionDep
 from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.core.problems import Problems
-from app.forum import policies, posting, service
+from app.core.timeutil import to_site_time
+from app.forum import lifecycle, policies, posting, service
 from app.forum.deps import (
     channel_for_page_or_404,
     channel_or_404,
@@ -40,7 +43,7 @@ def needs_guidelines(session, viewer, channel) -> bool:
 
 def post_context(request, session, thread, channel, viewer, rows, **options) -> dict:
     """What _posts.html needs: the posts' HTML for this viewer (rows from service.thread_posts or post_rows)."""
-    can_reply = policies.can_reply(viewer, channel, thread.is_locked)
+    can_reply = policies.can_reply(viewer, channel, thread)
     posts = render_posts(
         rows, viewer=viewer, channel=channel, reaction_kinds=reaction_labels(), can_reply=can_reply,
         max_depth=get_settings().max_nesting_depth, **options,
@@ -75,6 +78,8 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
         "channel": channel, "threads": threads, "page": pager,
         "thread_rows": render_thread_rows(threads, anonymous=channel.is_anonymous),
         "can_start": policies.can_start_thread(viewer, channel),
+        "waiting": service.waiting_threads(session, channel, viewer) if pager.number == 1 else [],
+        "release_minutes": lifecycle.release_minutes() if channel.is_anonymous else 0,
     }
     return render(request, "forum/channel_show.html", context, block="thread_list")
 
@@ -113,9 +118,22 @@ def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, sl
     if thread is None:
         form = {"title": title, "body": body, "tags": tags}
         return _new_thread_page(request, session, viewer, channel, form, problems.fields, status_code=422)
-    flash(request, _("Your thread is waiting for a moderator's approval. Only you can see it until then.")
-          if thread.is_pending else _("Your thread has been started."))
+    flash(request, _("Your thread has been started.") if not thread.is_pending else waiting_message(
+        session, thread, opening=True))
     return redirect(request, thread_url(thread))
+
+
+def waiting_message(session, post_or_thread, *, opening: bool = False) -> str:
+    """What the author is told of a post (or thread) that others cannot see yet."""
+    post = service.opening_post(session, post_or_thread) if opening else post_or_thread
+    if post.status == "pending":
+        return (_("Your thread is waiting for a moderator's approval. Only you can see it until then.") if opening
+                else _("Your reply is waiting for a moderator's approval. Only you can see it until then."))
+    at = f"{to_site_time(post.release_at):%H:%M}"
+    return (_("Your thread is started. Others will see it from %(time)s, at the safe space's next release.",
+              time=at) if opening
+            else _("Your reply is posted. Others will see it from %(time)s, at the safe space's next release.",
+                   time=at))
 
 
 @router.get("/t/{ref}")
@@ -147,7 +165,7 @@ def _reply_page(request, session, viewer, thread, channel, parent, body: str, pr
 @router.get("/t/{thread_id}/reply")
 def show_thread_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: str):
     thread, channel = thread_or_404(session, thread_id, viewer)
-    if not policies.can_reply(viewer, channel, thread.is_locked):
+    if not policies.can_reply(viewer, channel, thread):
         raise NotFound()
     return _reply_page(request, session, viewer, thread, channel, None, "", {})
 
@@ -168,8 +186,8 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
             parent = found[0] if found and found[1].id == thread.id else None
         return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
                            status_code=422)
-    announcement = (_("Your reply is waiting for a moderator's approval. Only you can see it until then.")
-                    if post.status == "pending" else _("Your reply has been posted."))
+    announcement = (_("Your reply has been posted.") if post.status == "published"
+                    else waiting_message(session, post))
     if not wants_fragment(request):
         flash(request, announcement)
         return redirect(request, f"/p/{post.public_id}")
@@ -190,7 +208,7 @@ def show_post(session: SessionDep, viewer: OptionalUser, post_id: str):
 @router.get("/p/{post_id}/reply")
 def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str, quote: str = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    if not policies.can_reply(viewer, channel, thread.is_locked) or not policies.can_see_post_body(viewer, post):
+    if not policies.can_reply(viewer, channel, thread) or post.status != "published":
         raise NotFound()
     body = ""
     if quote:
@@ -224,10 +242,12 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
     if problems:
         form = {"body": body, "title": title if title is not None else thread.title}
         return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)
+    updated = (_("Your post has been updated.") if post.status != "pending"
+               else _("Your post has been updated. It is still waiting for a moderator's approval."))
     if not wants_fragment(request):
-        flash(request, _("Your post has been updated."))
+        flash(request, updated)
         return redirect(request, f"/p/{post.public_id}")
-    return _post_fragment(request, session, viewer, post, thread, channel, _("Your post has been updated."))
+    return _post_fragment(request, session, viewer, post, thread, channel, updated)
 
 
 def _post_fragment(request, session, viewer, post, thread, channel, announcement: str):
@@ -250,10 +270,14 @@ def confirm_delete_post(request: Request, session: SessionDep, viewer: CurrentUs
 @router.post("/p/{post_id}/delete")
 def delete_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
+    remains = True
     if policies.can_delete_post(viewer, post):
-        posting.delete_post(session, post=post, thread=thread)
+        remains = lifecycle.delete_post(session, post=post, thread=thread)
     elif not (policies.is_own_post(viewer, post) and post.status == "deleted"):
         raise NotFound()  # deleting twice is a quiet success, deleting others' posts is not allowed
+    if not remains:  # nobody else had seen it: it is gone, and so is its page
+        flash(request, _("Your post has been deleted."))
+        return redirect(request, f"/c/{channel.slug}" if post.number == 1 else thread_url(thread))
     if not wants_fragment(request):
         flash(request, _("Your post has been deleted."))
         return redirect(request, f"/p/{post.public_id}")
@@ -298,3 +322,19 @@ def show_revisions(request: Request, session: SessionDep, viewer: OptionalUser, 
     context = {"post": post, "thread": thread, "channel": channel, "thread_url": thread_url(thread),
                "revisions": service.revisions_of(session, post)}
     return render(request, "forum/post_revisions.html", context)
+
+
+@router.get("/u/{handle}")
+def show_member(request: Request, session: SessionDep, viewer: OptionalUser, handle: str):
+    """A member's page: who they are and their latest named posts; on their own page, also their posts
+    that others cannot see yet (the safe space's among them, shown to them alone)."""
+    member = accounts_service.member_by_handle(session, handle)
+    if member is None or member.status == "pending":
+        raise NotFound()
+    context = {
+        "member": member, "organisation": accounts_service.organisation_of(session, member),
+        "pilots": service.channels_by_ids(session, accounts_service.pilot_ids_of(session, member)),
+        "activity": service.member_activity(session, member, viewer),
+        "waiting": service.waiting_posts(session, viewer) if viewer and viewer.id == member.id else [],
+    }
+    return render(request, "accounts/member_show.html", context)

@@ -9,9 +9,10 @@ from functools import lru_cache
 from sqlalchemy import String, and_, bindparam, case, func, literal_column, or_, select, type_coerce
 from sqlmodel import Session
 
+from app.accounts import service as accounts_service
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
-from app.forum import policies
+from app.forum import policies, visibility
 from app.forum.models import (
     Channel,
     ChannelKind,
@@ -22,7 +23,6 @@ from app.forum.models import (
     Tag,
     Thread,
     ThreadTag,
-    Visibility,
 )
 from app.safespace import service as safespace
 
@@ -64,17 +64,15 @@ def parse_tags(text: str) -> list[str]:
 
 # Reading ---------------------------------------------------------------------------------------
 
-def readable_channels_query(for_members: bool, *, archived: bool = False):
-    """Channels a visitor (or, with ``for_members``, any member) may read; archived ones only with ``archived``."""
-    query = select(Channel) if archived else select(Channel).where(Channel.archived_at.is_(None))
-    if not for_members:
-        query = query.where(Channel.visibility == Visibility.public, Channel.is_anonymous.is_(False))
-    return query
+def readable_channels_query(audience: visibility.Audience, *, archived: bool = False):
+    """Channels the audience may read; archived ones only with ``archived``."""
+    query = select(Channel).where(visibility.channel_filter(audience, Channel))
+    return query if archived else query.where(Channel.archived_at.is_(None))
 
 
 def readable_channels(session: Session, viewer: Viewer | None) -> list:
     """Slug and name of each channel the viewer may read, archived ones too, in the home page's order."""
-    channels = readable_channels_query(viewer is not None, archived=True).subquery()
+    channels = readable_channels_query(policies.audience(viewer), archived=True).subquery()
     query = select(channels.c.slug, channels.c.name).order_by(channels.c.position, channels.c.name)
     return session.execute(query).all()
 
@@ -88,6 +86,7 @@ def channel_by_slug(session: Session, slug: str, viewer: Viewer | None) -> Chann
     return channel if channel and policies.can_read_channel(viewer, channel) else None
 
 
+@accounts_service.pilot_sources.connect
 def pilot_channels(session: Session) -> list[Channel]:
     """Pilot partnerships, for affiliation choices."""
     query = select(Channel).where(Channel.kind == ChannelKind.pilot, Channel.archived_at.is_(None))
@@ -103,15 +102,16 @@ def channels_by_ids(session: Session, channel_ids: list[int]) -> list[Channel]:
 
 @lru_cache(maxsize=2)
 def _overview_statement(for_members: bool):
-    """Built once per audience: constructing this select cost more than running it."""
+    """Built once per kind of audience: constructing this select cost more than running it."""
+    audience = visibility.Audience(member_id=0) if for_members else visibility.VISITOR
     stats = (
         select(Thread.channel_id, func.count().label("thread_count"),
                func.max(Thread.last_activity_at).label("last_activity_at"))
-        .where(Thread.is_pending.is_(False))
+        .where(visibility.thread_filter(audience, Thread))
         .group_by(Thread.channel_id)
         .subquery()
     )
-    channels = readable_channels_query(for_members).subquery()
+    channels = readable_channels_query(audience).subquery()
     return (
         select(channels, func.coalesce(stats.c.thread_count, 0).label("thread_count"),
                stats.c.last_activity_at)
@@ -141,12 +141,9 @@ def tag_list(tags: str | None) -> list[str]:
     return sorted(tags.split(",")) if tags else []
 
 
-@lru_cache(maxsize=2)
-def _channel_statements(with_pending: bool):
-    """The count and page selects for a channel's threads, built once per audience."""
-    listed = Thread.channel_id == bindparam("channel_id")
-    if not with_pending:
-        listed = and_(listed, Thread.is_pending.is_(False))
+def _channel_statements():
+    """The count and page selects for a channel's listed threads (the same for every audience)."""
+    listed = and_(Thread.channel_id == bindparam("channel_id"), visibility.thread_filter(visibility.VISITOR, Thread))
     count = select(func.count()).select_from(Thread).where(listed)
     page = (
         select(Thread.id, Thread.public_id, Thread.title, Thread.slug, Thread.is_pinned, Thread.is_locked,
@@ -161,21 +158,46 @@ def _channel_statements(with_pending: bool):
     return count, page
 
 
+_CHANNEL_COUNT, _CHANNEL_PAGE = _channel_statements()
 # A channel page's thread rows as plain named tuples (see PostRow), whatever the audience.
-ThreadListRow = namedtuple("ThreadListRow", _channel_statements(False)[1].selected_columns.keys())
+ThreadListRow = namedtuple("ThreadListRow", _CHANNEL_PAGE.selected_columns.keys())
 
 
 def channel_threads(session: Session, channel: "Channel | ChannelRow", page_number: int,
                     viewer: Viewer | None) -> tuple[list, Page]:
-    """One page of a channel's threads: pinned first, then by last activity (waiting ones for moderators),
-    each with its tags (``tag_list(row.tags)``)."""
+    """One page of a channel's listed threads: pinned first, then by last activity, each with its tags
+    (``tag_list(row.tags)``). Unlisted ones are waiting_threads'."""
     per_page = get_settings().threads_per_page
-    count, select_page = _channel_statements(policies.can_moderate(viewer))
     connection = session.connection()  # Core selects: the ORM session's execution path adds nothing
-    total = connection.execute(count, {"channel_id": channel.id}).scalar_one()
+    total = connection.execute(_CHANNEL_COUNT, {"channel_id": channel.id}).scalar_one()
     page = page_of(page_number, total, per_page)
     params = {"channel_id": channel.id, "limit": per_page, "offset": (page.number - 1) * per_page}
-    return list(map(ThreadListRow._make, connection.execute(select_page, params))), page
+    return list(map(ThreadListRow._make, connection.execute(_CHANNEL_PAGE, params))), page
+
+
+# Unlisted threads with their opening posts: few (held, or waiting for the next release), read
+# through a partial index.
+_opening = Post.__table__.alias("opening")
+_WAITING_THREADS = (
+    select(Thread.public_id, Thread.title, Thread.slug, Thread.created_at, Thread.is_pending, _opening.c.thread_id,
+           _opening.c.author_id, _opening.c.seal, _opening.c.number, _opening.c.status, _opening.c.release_at)
+    .join(_opening, and_(_opening.c.thread_id == Thread.id, _opening.c.number == 1))
+    .where(Thread.channel_id == bindparam("channel_id"), Thread.is_pending.is_(True))
+    .order_by(Thread.public_id)
+    .limit(200)
+)
+
+
+def waiting_threads(session: Session, channel, viewer: Viewer | None) -> list:
+    """The channel's unlisted threads this viewer may see: their own, and for moderators those in
+    their queue. Ownership of a sealed thread is checked here, one seal at a time."""
+    if viewer is None:
+        return []
+    audience = policies.audience(viewer)
+    rows = session.connection().execute(_WAITING_THREADS, {"channel_id": channel.id}).all()
+    # Each row is the thread and its opening post at once.
+    return [row for row in rows
+            if visibility.can_see_thread(audience, row, row, own_opening=policies.is_own_post(viewer, row))]
 
 
 _THREAD_WITH_CHANNEL = (select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id)
@@ -219,17 +241,22 @@ def thread_for_page(session: Session, public_id: str,
 
 
 def _readable(session: Session, thread, channel, viewer: Viewer | None) -> bool:
-    return policies.can_read_channel(viewer, channel) and _thread_visible(session, thread, viewer)
-
-
-def _thread_visible(session: Session, thread: Thread, viewer: Viewer | None) -> bool:
+    if not policies.can_read_channel(viewer, channel):
+        return False
     if not thread.is_pending:
         return True
-    opening = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
-    return policies.can_see_thread(viewer, thread, opening)
+    opening = opening_post(session, thread)
+    return visibility.can_see_thread(policies.audience(viewer), thread, opening,
+                                     own_opening=policies.is_own_post(viewer, opening))
+
+
+def opening_post(session: Session, thread) -> Post:
+    return session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
 
 
 def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Post, Thread, Channel] | None:
+    """The post, its thread and channel, if the viewer may see the post: anything else (a held post
+    included) is None, exactly as for an id that does not exist."""
     row = session.execute(
         select(Post, Thread, Channel)
         .join(Thread, Thread.id == Post.thread_id)
@@ -237,6 +264,8 @@ def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -
         .where(Post.public_id == public_id)
     ).first()
     if row is None or not _readable(session, row.Thread, row.Channel, viewer):
+        return None
+    if not policies.can_see_post(viewer, row.Post):
         return None
     return row.Post, row.Thread, row.Channel
 
@@ -259,6 +288,7 @@ def _post_rows_statement():
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
                post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status,
+               type_coerce(post.c.release_at, String).label("release_at"),
                type_coerce(post.c.created_at, String).label("created_at"),
                type_coerce(post.c.edited_at, String).label("edited_at"),
                parent.c.number.label("parent_number"), parent.c.public_id.label("parent_public_id"),
@@ -277,15 +307,18 @@ _POST_ROWS = _post_rows_statement()
 # attribute costs 300, and the policies read several fields of every post on every page.
 PostRow = namedtuple("PostRow", _POST_ROWS.selected_columns.keys())
 _post = Post.__table__
-_THREAD_PAGE = (_POST_ROWS.where(_post.c.thread_id == bindparam("thread_id"))
-                .limit(bindparam("limit")).offset(bindparam("offset")))
-# Posts waiting for approval exist only for their author and moderators: not even a placeholder,
-# which in the safe space would tell everyone that a new account wrote it.
-_THREAD_PAGE_FOR_READER = _THREAD_PAGE.where(or_(
-    _post.c.status != PostStatus.pending, _post.c.author_id == bindparam("viewer_id"),
-    _post.c.seal == bindparam("viewer_seal"),
-))
 _POSTS_BY_ID = _POST_ROWS.where(Post.__table__.c.id.in_(bindparam("ids", expanding=True)))
+# A post of this thread is the viewer's by author id, or by the seal of this viewer and thread.
+_OWN = or_(_post.c.author_id == bindparam("viewer_id"), _post.c.seal == bindparam("viewer_seal"))
+
+
+@lru_cache(maxsize=4)
+def _thread_page(signed_in: bool, moderator: bool):
+    """A page of a thread's posts that have a place for this kind of audience, built once per kind."""
+    audience = visibility.Audience(member_id=0 if signed_in else None, is_moderator=moderator)
+    return (_POST_ROWS.where(_post.c.thread_id == bindparam("thread_id"),
+                             visibility.place_filter(audience, _post, _OWN if signed_in else None))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Viewer | None) -> tuple[list, Page]:
@@ -295,10 +328,9 @@ def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Vie
     page = page_of(page_number, thread.post_count, per_page)
     params = {"thread_id": thread.id, "limit": per_page, "offset": (page.number - 1) * per_page,
               "viewer_id": viewer.id if viewer else -1}
-    if policies.can_moderate(viewer):
-        return _post_rows(session, _THREAD_PAGE, params), page
-    params["viewer_seal"] = safespace.seal(viewer.id, thread.id) if viewer else ""
-    return _post_rows(session, _THREAD_PAGE_FOR_READER, params), page
+    if viewer is not None:
+        params["viewer_seal"] = safespace.seal(viewer.id, thread.id)
+    return _post_rows(session, _thread_page(viewer is not None, policies.can_moderate(viewer)), params), page
 
 
 def post_rows(session: Session, post_ids: list[int], viewer: Viewer | None) -> list:
@@ -334,17 +366,34 @@ def page_of_post(session: Session, post: Post) -> int:
 
 def member_activity(session: Session, member: Member, viewer: Viewer | None, limit: int = 20) -> list:
     """The member's latest published posts in channels the viewer can read; never anonymous ones."""
-    channels = readable_channels_query(viewer is not None).where(Channel.is_anonymous.is_(False)).subquery()
     query = (
         select(Post.public_id, Post.number, Post.created_at, Thread.title, Thread.slug,
-               channels.c.name.label("channel_name"), channels.c.slug.label("channel_slug"))
+               Channel.name.label("channel_name"), Channel.slug.label("channel_slug"))
         .join(Thread, Thread.id == Post.thread_id)
-        .join(channels, channels.c.id == Thread.channel_id)
-        .where(Post.author_id == member.id, Post.status == PostStatus.published)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .where(Post.author_id == member.id, Channel.is_anonymous.is_(False), Channel.archived_at.is_(None),
+               visibility.published_filter(policies.audience(viewer), Post, Thread, Channel))
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(limit)
     )
     return session.execute(query).all()
+
+
+_WAITING_POSTS = (
+    select(Post.public_id, Post.number, Post.thread_id, Post.author_id, Post.seal, Post.status, Post.release_at,
+           Thread.title, Channel.name.label("channel_name"), Channel.is_anonymous)
+    .join(Thread, Thread.id == Post.thread_id)
+    .join(Channel, Channel.id == Thread.channel_id)
+    .where(Post.status.in_((PostStatus.pending, PostStatus.queued)))
+    .order_by(Post.public_id)
+    .limit(500)
+)
+
+
+def waiting_posts(session: Session, viewer: Viewer) -> list:
+    """The viewer's own posts that others cannot see yet (held, or waiting for the next release), for
+    their own profile. Sealed ones are found by checking each waiting post's seal: they are few."""
+    return [row for row in session.execute(_WAITING_POSTS).all() if policies.is_own_post(viewer, row)]
 
 
 def revisions_of(session: Session, post: Post) -> list[PostRevision]:

@@ -34,6 +34,7 @@ class ModerationAction(SQLModel, table=True):
     action: str = Field(max_length=30)
     post_id: int | None = Field(default=None, foreign_key="post.id", index=True)
     thread_id: int | None = Field(default=None, foreign_key="thread.id")
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")
     moderator_id: int = Field(foreign_key="member.id")
     reason: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 
+from app.accounts.deps import ModeratorUser, load_viewer
 from app.core.browser import flash
-from app.core.deps import ModeratorUser, SessionDep, load_viewer
+from app.core.deps import SessionDep
 from app.core.htmx import redirect, render
 from app.core.i18n import _
 from app.forum.deps import post_or_404
@@ -43,7 +44,8 @@ def confirm_post_action(request: Request, session: SessionDep, viewer: Moderator
 @router.post("/mod/posts/{post_id}/hide")
 def hide_post(request: Request, session: SessionDep, viewer: ModeratorUser, post_id: str, reason: FormStr = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    problems = service.hide_post(session, post=post, thread=thread, moderator=viewer, reason=reason)
+    problems = service.hide_post(session, post=post, thread=thread, channel=channel, moderator=viewer,
+                                 reason=reason)
     if problems:
         return _action_page(request, post, thread, channel, "hide", {"reason": reason}, problems.fields, 422)
     flash(request, _("The post is hidden. The moderation log records why."))
@@ -54,7 +56,8 @@ def hide_post(request: Request, session: SessionDep, viewer: ModeratorUser, post
 def restore_post(request: Request, session: SessionDep, viewer: ModeratorUser, post_id: str,
                  reason: FormStr = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    problems = service.restore_post(session, post=post, thread=thread, moderator=viewer, reason=reason)
+    problems = service.restore_post(session, post=post, thread=thread, channel=channel, moderator=viewer,
+                                    reason=reason)
     if problems:
         return _action_page(request, post, thread, channel, "restore", {"reason": reason}, problems.fields, 422)
     flash(request, _("The post is visible again."))
@@ -64,8 +67,15 @@ def restore_post(request: Request, session: SessionDep, viewer: ModeratorUser, p
 @router.post("/mod/posts/{post_id}/approve")
 def approve_post(request: Request, session: SessionDep, viewer: ModeratorUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    service.approve_post(session, post=post, thread=thread, channel=channel, moderator=viewer)
-    flash(request, _("The post is approved and published."))
+    if service.approve_post(session, post=post, thread=thread, channel=channel, moderator=viewer):
+        if post.status == "published":
+            flash(request, _("The post is approved and published."))
+        elif post.release_at is not None:
+            flash(request, _("The post is approved. It joins the safe space's next release."))
+        else:
+            flash(request, _("The post is approved. It appears once the post it answers is approved."))
+    else:
+        flash(request, _("This post was already dealt with: nothing has changed."))
     return redirect(request, "/mod/queue")
 
 
@@ -73,8 +83,8 @@ def approve_post(request: Request, session: SessionDep, viewer: ModeratorUser, p
 def sanction_author(request: Request, session: SessionDep, viewer: ModeratorUser, post_id: str,
                     kind: FormStr = "", scope: FormStr = "safe_space", days: FormStr = "", reason: FormStr = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    problems = service.sanction_author(session, post=post, moderator=viewer, kind=kind, scope=scope, days=days,
-                                       reason=reason)
+    problems = service.sanction_author(session, post=post, channel=channel, moderator=viewer, kind=kind,
+                                       scope=scope, days=days, reason=reason)
     if problems:
         form = {"kind": kind, "scope": scope, "days": days, "reason": reason}
         return _action_page(request, post, thread, channel, "sanction", form, problems.fields, 422)

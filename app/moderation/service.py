@@ -1,8 +1,11 @@
-"""Moderation: hide, restore and approve posts; warn or suspend "the author of this post"; the log."""
+"""Moderation: hide, restore and approve posts; warn or suspend "the author of this post"; the log.
+
+State changes go through app.forum.lifecycle; this module adds the reasons, the log and the notices.
+"""
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -10,36 +13,34 @@ from app.accounts.models import Member
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
-from app.forum import posting
+from app.forum import lifecycle, posting
 from app.forum.models import Channel, Post, PostStatus, Thread
-from app.moderation.models import (
-    ActionKind,
-    ModerationAction,
-    Sanction,
-    SanctionKind,
-    SanctionScope,
-)
+from app.moderation.models import ActionKind, ModerationAction, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
 from app.safespace import service as safespace
 
 MAX_SUSPENSION_DAYS = 365
 
 
-def record(session: Session, *, action: str, moderator, post: Post | None = None, reason: str = "") -> None:
-    """Add a line to the moderation log: the post and the moderator, never the post's author."""
-    session.add(ModerationAction(action=action, post_id=post.id if post else None,
-                                 thread_id=post.thread_id if post else None, moderator_id=moderator.id,
-                                 reason=reason.strip()[:500]))
+def record(session: Session, *, action: str, moderator, channel: Channel, post: Post | None = None,
+           reason: str = "") -> None:
+    """Add a line to the moderation log: the post and the moderator, never the post's author.
+
+    An approval in an anonymous channel names neither the post nor its thread, and keeps the day
+    only: otherwise the log would list, to the minute, which safe-space posts came from new accounts."""
+    anonymous_approval = action == ActionKind.approve_post and channel.is_anonymous
+    entry = ModerationAction(action=action, moderator_id=moderator.id, channel_id=channel.id,
+                             reason=reason.strip()[:500])
+    if anonymous_approval:
+        entry.created_at = safespace.day_only(utcnow())
+    elif post is not None:
+        entry.post_id, entry.thread_id = post.id, post.thread_id
+    session.add(entry)
     session.flush()
 
 
-def author_of(post: Post) -> int | None:
-    """Who wrote the post, for the server's own use (sanctions, notifications); never shown."""
-    return post.author_id if post.author_id is not None else safespace.unseal_author(post.sealed_author)
-
-
 def tell_author(session: Session, post: Post, message: str) -> None:
-    author_id = author_of(post)
+    author_id = safespace.author_id_of(post)
     if author_id is not None:
         notifications.notify(session, member_id=author_id, kind=notifications.MODERATION, post=post,
                              message=message, sealed=post.seal is not None)
@@ -52,71 +53,57 @@ def _check_reason(reason: str, problems: Problems) -> None:
         problems.add("reason", _("Keep the reason to at most 500 characters."))
 
 
-def hide_post(session: Session, *, post: Post, thread: Thread, moderator, reason: str) -> Problems:
+def hide_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator, reason: str) -> Problems:
     problems = Problems()
     _check_reason(reason, problems)
-    if problems or post.status not in (PostStatus.published, PostStatus.pending):
-        return problems  # deleted posts have nothing left to hide; hidden ones are hidden already
-    posting.lock_thread(session, thread)
-    if post.status == PostStatus.published and post.number > 1:
-        thread.reply_count = max(0, thread.reply_count - 1)
-    post.hidden_from = post.status
-    post.status = PostStatus.hidden
-    session.add_all([post, thread])
-    record(session, action=ActionKind.hide_post, moderator=moderator, post=post, reason=reason)
+    if problems or not lifecycle.hide(session, post=post, thread=thread):
+        return problems
+    record(session, action=ActionKind.hide_post, moderator=moderator, channel=channel, post=post, reason=reason)
     tell_author(session, post, _("A moderator hid your post: %(reason)s", reason=reason.strip()))
     return problems
 
 
-def restore_post(session: Session, *, post: Post, thread: Thread, moderator, reason: str) -> Problems:
+def restore_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator,
+                 reason: str) -> Problems:
     problems = Problems()
     _check_reason(reason, problems)
-    if problems or post.status != PostStatus.hidden:
+    if problems or not lifecycle.restore(session, post=post, thread=thread):
         return problems
-    posting.lock_thread(session, thread)
-    post.status = post.hidden_from or PostStatus.published  # a post that was waiting waits again
-    post.hidden_from = None
-    if post.status == PostStatus.published and post.number > 1:
-        thread.reply_count += 1
-    session.add_all([post, thread])
-    record(session, action=ActionKind.restore_post, moderator=moderator, post=post, reason=reason)
+    record(session, action=ActionKind.restore_post, moderator=moderator, channel=channel, post=post, reason=reason)
     tell_author(session, post, _("A moderator restored your post."))
     return problems
 
 
-def approve_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator) -> None:
-    """Publish a post that was waiting, and send the notifications it held back."""
-    if post.status != PostStatus.pending:
-        return
-    posting.lock_thread(session, thread)
-    post.status = PostStatus.published
-    if post.number == 1:
-        thread.is_pending = False
-    else:
-        thread.reply_count += 1
-        thread.last_activity_at = max(thread.last_activity_at, post.created_at)
-    session.add_all([post, thread])
-    record(session, action=ActionKind.approve_post, moderator=moderator, post=post)
+def approve_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator) -> bool:
+    """Let a held post through (it joins the safe space's next release, or is published now)."""
+    if not lifecycle.approve(session, post=post, thread=thread, channel=channel):
+        return False
+    record(session, action=ActionKind.approve_post, moderator=moderator, channel=channel, post=post)
     tell_author(session, post, _("A moderator approved your post."))
-    posting.notify_about_post(session, post=post, thread=thread, channel=channel)
+    return True
 
 
-def sanction_author(session: Session, *, post: Post, moderator, kind: str, scope: str, days: str,
-                    reason: str) -> Problems:
-    """Warn or suspend whoever wrote this post, without the moderator learning who that is."""
+def sanction_author(session: Session, *, post: Post, channel: Channel, moderator, kind: str, scope: str,
+                    days: str, reason: str) -> Problems:
+    """Warn or suspend whoever wrote this post, without the moderator learning who that is.
+
+    Through an anonymous post only from anonymous channels: a suspension from every channel would let
+    a moderator watch which named member fell silent."""
     problems = Problems()
     _check_reason(reason, problems)
     if kind not in SanctionKind.__members__:
         problems.add("kind", _("Choose a warning or a suspension."))
     if scope not in SanctionScope.__members__:
         problems.add("scope", _("Choose where the suspension applies."))
+    elif channel.is_anonymous and scope != SanctionScope.safe_space:
+        problems.add("scope", _("The author of an anonymous post can be suspended from the safe space only."))
     expires_at = None
     if kind == SanctionKind.suspension:
         if not (days.isascii() and days.isdigit() and len(days) < 5) or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
             problems.add("days", _("Enter a number of days from 1 to %(max)s.", max=MAX_SUSPENSION_DAYS))
         else:
             expires_at = utcnow() + timedelta(days=int(days))
-    author_id = author_of(post)
+    author_id = safespace.author_id_of(post)
     if author_id is None:
         problems.add("kind", _("This post's author can no longer be reached."))
     if problems:
@@ -125,7 +112,7 @@ def sanction_author(session: Session, *, post: Post, moderator, kind: str, scope
                          reason=reason.strip(), post_id=post.id, created_by_id=moderator.id,
                          expires_at=expires_at))
     action = ActionKind.warn_author if kind == SanctionKind.warning else ActionKind.suspend_author
-    record(session, action=action, moderator=moderator, post=post, reason=reason)
+    record(session, action=action, moderator=moderator, channel=channel, post=post, reason=reason)
     if kind == SanctionKind.warning:
         tell_author(session, post, _("A moderator warned you about this post: %(reason)s", reason=reason.strip()))
     else:
@@ -134,7 +121,7 @@ def sanction_author(session: Session, *, post: Post, moderator, kind: str, scope
     return problems
 
 
-def active_suspension(session: Session, member_id: int, channel: Channel) -> Sanction | None:
+def active_suspension(session: Session, member_id: int, channel) -> Sanction | None:
     """The suspension that stops this member posting in this channel, if any.
 
     Active suspensions are few, and each names its member only encrypted: decrypt them to find ours.
@@ -153,8 +140,35 @@ def active_suspension(session: Session, member_id: int, channel: Channel) -> San
     return None
 
 
+@posting.refusals.connect
+def suspension_refusal(session: Session, *, member_id: int, channel) -> str | None:
+    """Why a suspended member may not post (or edit) here: posting.refusals' receiver."""
+    suspension = active_suspension(session, member_id, channel)
+    if suspension is None:
+        return None
+    until = suspension.expires_at.date().isoformat() if suspension.expires_at else _("further notice")
+    return _("A moderator has suspended you from posting here until %(until)s. Reason: %(reason)s",
+             until=until, reason=suspension.reason)
+
+
+@lifecycle.erasing.connect
+def forget_erased(session: Session, *, post_ids: list[int], thread_id: int | None) -> None:
+    """Posts erased before anyone else saw them leave the log's and sanctions' rows without a post."""
+    session.execute(update(ModerationAction).where(ModerationAction.post_id.in_(post_ids))
+                    .values(post_id=None, thread_id=None))
+    session.execute(update(Sanction).where(Sanction.post_id.in_(post_ids)).values(post_id=None))
+    if thread_id is not None:
+        session.execute(update(ModerationAction).where(ModerationAction.thread_id == thread_id)
+                        .values(post_id=None, thread_id=None))
+
+
+# In the moderators' queue: held, and (in the safe space) past the release that brings it to them.
+_IN_QUEUE = (Post.status == PostStatus.pending, Post.release_at.is_(None))
+
+
 def pending_posts(session: Session) -> list:
-    """The review queue: posts waiting for approval, oldest first."""
+    """The review queue: held posts, by channel and thread (not by id or time, which would order
+    posts across channels)."""
     query = (
         select(Post.public_id, Post.number, Post.body_html, Post.created_at, Post.pseudonym,
                Thread.public_id.label("thread_public_id"), Thread.title, Channel.name.label("channel_name"),
@@ -162,8 +176,8 @@ def pending_posts(session: Session) -> list:
         .join(Thread, Thread.id == Post.thread_id)
         .join(Channel, Channel.id == Thread.channel_id)
         .outerjoin(Member, Member.id == Post.author_id)
-        .where(Post.status == PostStatus.pending)
-        .order_by(Channel.position, Thread.title, Post.number)  # not by id: ids would order posts across channels
+        .where(*_IN_QUEUE)
+        .order_by(Channel.position, Thread.title, Post.public_id)
     )
     return session.execute(query).all()
 
@@ -174,11 +188,11 @@ def log_entries(session: Session, limit: int = 100) -> list:
     query = (
         select(ModerationAction.action, ModerationAction.reason, ModerationAction.created_at,
                moderator.display_name.label("moderator_name"), Post.public_id.label("post_public_id"),
-               Post.number, Thread.title, Channel.is_anonymous)
+               Post.number, Thread.title, Channel.name.label("channel_name"), Channel.is_anonymous)
         .join(moderator, moderator.id == ModerationAction.moderator_id)
         .outerjoin(Post, Post.id == ModerationAction.post_id)
         .outerjoin(Thread, Thread.id == ModerationAction.thread_id)
-        .outerjoin(Channel, Channel.id == Thread.channel_id)
+        .outerjoin(Channel, Channel.id == ModerationAction.channel_id)
         .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
         .limit(limit)
     )
@@ -186,4 +200,13 @@ def log_entries(session: Session, limit: int = 100) -> list:
 
 
 def pending_count(session: Session) -> int:
-    return session.execute(select(func.count()).where(Post.status == PostStatus.pending)).scalar_one()
+    return session.execute(select(func.count()).where(*_IN_QUEUE)).scalar_one()
+
+
+@safespace.rekeying.connect
+def rekey_sanctions(session: Session, old: safespace.Keys, new: safespace.Keys) -> None:
+    """Re-encrypt every sanction's member under a new key (``forum rotate-anonymity-key``)."""
+    for sanction in session.execute(select(Sanction)).scalars():
+        sanction.sealed_member = safespace.seal_author(safespace.unseal_author(sanction.sealed_member, old), new)
+        session.add(sanction)
+    session.flush()

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter, Depends, Request
 
-from app.core.deps import CurrentUser, SessionDep, load_viewer
+from app.accounts.deps import CurrentUser, load_viewer
+from app.core.deps import SessionDep
 from app.core.htmx import redirect, render
 from app.notifications import service
 

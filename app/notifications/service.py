@@ -9,10 +9,17 @@ from types import MappingProxyType
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session
 
+from app.accounts import service as accounts_service
 from app.accounts.models import Member
 from app.core.timeutil import utcnow
+from app.forum import lifecycle
+from app.forum.markdown import render_markdown
+from app.forum.models import Post, Thread
+from app.forum.posting import author_label
 from app.notifications.models import Notification, NotificationKind, SealedNotification
 from app.safespace import service as safespace
+
+MAX_MENTIONS = 10  # members notified by one post; more mentions still link, but notify nobody
 
 
 @dataclass(frozen=True)
@@ -92,10 +99,11 @@ def unread_count(session: Session, member_id: int, clear: int | None = None) -> 
     return clear + len(_sealed_for(session, member_id))
 
 
+accounts_service.count_unread_with(accounts_service.UnreadCounter(column=UNREAD_COLUMN, count=unread_count))
+
+
 def for_member(session: Session, member_id: int, limit: int = 50) -> list[Item]:
     """Newest first: sealed (always unread until cleared), then the rest."""
-    from app.forum.models import Post, Thread
-
     sealed = _sealed_for(session, member_id)
     titles = {}
     if sealed:
@@ -136,3 +144,38 @@ def mark_all_read(session: Session, member_id: int) -> None:
 REPLY = NotificationKind.reply
 MENTION = NotificationKind.mention
 MODERATION = NotificationKind.moderation
+
+
+@lifecycle.published.connect
+def notify_about_post(session: Session, *, post, thread, channel) -> None:
+    """Once a post is published, tell the author of what it answers, and the members it mentions."""
+    writer = safespace.author_id_of(post)
+    label = author_label(session, post)
+    target = session.get(Post, post.parent_id) if post.parent_id else None
+    if target is None and post.number > 1:
+        target = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
+    told = {writer}
+    if target is not None:
+        target_author = safespace.author_id_of(target)
+        if target_author not in told:
+            notify(session, member_id=target_author, kind=REPLY, post=post, message=label,
+                   sealed=target.seal is not None)
+            told.add(target_author)
+    handles = render_markdown(post.body_md).mentions[:MAX_MENTIONS]
+    if handles:
+        mentioned = session.execute(select(Member.id).where(Member.handle.in_(handles))).scalars()
+        for member_id in mentioned:
+            if member_id not in told:
+                notify(session, member_id=member_id, kind=MENTION, post=post, message=label)
+                told.add(member_id)
+
+
+@safespace.rekeying.connect
+def rekey(session: Session, old: safespace.Keys, new: safespace.Keys) -> None:
+    """Re-encrypt sealed notifications under a new key (``forum rotate-anonymity-key``)."""
+    for row in session.execute(select(SealedNotification)).scalars():
+        payload = json.loads(safespace.decrypt(row.sealed, old))
+        row.sealed = safespace.encrypt(json.dumps(payload).encode(), new)
+        row.bucket = safespace.member_seal(payload["m"], "notify", new)[0]
+        session.add(row)
+    session.flush()

@@ -13,17 +13,18 @@ Both keys derive from ANONYMITY_KEY, which is kept apart from SECRET_KEY.
 import base64
 import hashlib
 import hmac
-import json
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
+from app.accounts.models import Member
 from app.core.config import get_settings
+from app.core.hooks import Hook
 from app.safespace.models import GuidelinesConsent
 
 
@@ -89,6 +90,12 @@ def unseal_author(sealed: str | None, with_keys: Keys | None = None) -> int | No
     return int(data) if data and data.isdigit() else None
 
 
+def author_id_of(post) -> int | None:
+    """Who wrote the post (any object with author_id and sealed_author), for the server's own use:
+    sanctions and notifications. Never shown."""
+    return post.author_id if post.author_id is not None else unseal_author(post.sealed_author)
+
+
 def owns(viewer, post) -> bool:
     """Constant-time check that the viewer wrote this anonymous post (row or object with seal, thread_id)."""
     if viewer is None or not post.seal:
@@ -104,24 +111,6 @@ def pseudonym_label(index: int) -> str:
         index, remainder = divmod(index - 1, 26)
         letters = string.ascii_uppercase[remainder] + letters
     return letters
-
-
-def pseudonym_for(session: Session, thread_id: int, post_seal: str) -> str:
-    """The same letter for the same person in a thread; the next letter for a newcomer.
-
-    Callers hold the thread's row lock (the post-number UPDATE), so two newcomers can't take one letter.
-    """
-    from app.forum.models import Post
-
-    existing = session.execute(
-        select(Post.pseudonym).where(Post.thread_id == thread_id, Post.seal == post_seal).limit(1)
-    ).scalar_one_or_none()
-    if existing:
-        return existing
-    taken = session.execute(
-        select(func.count(func.distinct(Post.seal))).where(Post.thread_id == thread_id, Post.seal.is_not(None))
-    ).scalar_one()
-    return pseudonym_label(taken)
 
 
 def day_only(moment: datetime) -> datetime:
@@ -144,38 +133,18 @@ def confirm_guidelines(session: Session, member_id: int) -> None:
         session.flush()
 
 
+# Each domain re-seals what it sealed (forum: posts; moderation: sanctions; notifications: sealed
+# notifications): receivers take (session, old_keys, new_keys) and return how many posts they changed.
+rekeying = Hook("rekeying")
+
+
 def rekey(session: Session, old_key: str, new_key: str) -> int:
-    """Re-seal and re-encrypt everything keyed by ANONYMITY_KEY under a new key; returns posts changed.
-
-    Posts (seal, sealed author), and the member seals of guideline confirmations, sanctions and
-    sealed notifications.
-    """
-    from app.accounts.models import Member
-    from app.forum.models import Post
-    from app.moderation.models import Sanction
-    from app.notifications.models import SealedNotification
-
+    """Re-seal and re-encrypt everything keyed by ANONYMITY_KEY under a new key; returns posts changed."""
     old, new = derive_keys(old_key), derive_keys(new_key)
-    changed = 0
-    for post in session.execute(select(Post).where(Post.sealed_author.is_not(None))).scalars():
-        author_id = unseal_author(post.sealed_author, old)
-        if author_id is None:
-            raise ValueError(f"post {post.public_id} does not decrypt with the old key")
-        post.seal = seal(author_id, post.thread_id, new)
-        post.sealed_author = seal_author(author_id, new)
-        session.add(post)
-        changed += 1
     for member_id in session.execute(select(Member.id)).scalars():
         session.execute(update(GuidelinesConsent)
                         .where(GuidelinesConsent.member_seal == member_seal(member_id, "guidelines", old))
                         .values(member_seal=member_seal(member_id, "guidelines", new)))
-    for sanction in session.execute(select(Sanction)).scalars():
-        sanction.sealed_member = seal_author(unseal_author(sanction.sealed_member, old), new)
-        session.add(sanction)
-    for row in session.execute(select(SealedNotification)).scalars():
-        payload = json.loads(decrypt(row.sealed, old))
-        row.sealed = encrypt(json.dumps(payload).encode(), new)
-        row.bucket = member_seal(payload["m"], "notify", new)[0]
-        session.add(row)
+    changed = sum(count or 0 for count in rekeying(session, old, new))
     session.flush()
     return changed

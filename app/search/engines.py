@@ -6,7 +6,8 @@ words (``markdown.plain_text`` of its HTML). The tables are not in the models' m
 migrations that create them write each engine's own DDL.
 
 Who may see a post is never stored here. Every search joins the post, its thread and its channel and
-keeps only what the viewer may read, so hiding or approving a post needs no re-index. The one thing
+keeps only what the viewer may read (app.forum.visibility's rule, compiled to SQL), so hiding or
+restoring a post needs no re-index. The one thing
 kept is whether a post is sealed (written in the safe space), so that a search can read the sealed
 matches apart from the others (``candidates``); the channel decides what is shown, never this.
 
@@ -19,8 +20,13 @@ syntax from words alone (``\\w+``), so nothing a member types reaches either que
 
 import html
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.forum import visibility
+from app.forum.models import Channel, Post, Thread
 
 MARK_START, MARK_END = "\x02", "\x03"
 TABLE = "post_search"
@@ -55,6 +61,7 @@ class Group:
 @dataclass(frozen=True)
 class Filters:
     for_members: bool  # the viewer is signed in: members-only channels and the safe space too
+    engine: str = "sqlite"  # the engine's name, for the SQL of the visibility rule
     channel_id: int | None = None
     channel_is_anonymous: bool = False  # of channel_id's channel
     author_id: int | None = None  # never matches a safe-space post
@@ -78,12 +85,20 @@ _AUTHOR_JOIN = "LEFT JOIN member m ON m.id = p.author_id"
 _KEYS = "p.id AS post_id, p.public_id, p.created_at"
 
 
+@lru_cache(maxsize=4)
+def readable(engine: str, for_members: bool) -> str:
+    """visibility.published_filter for posts ``p`` of threads ``t`` in channels ``c``, as SQL text."""
+    audience = visibility.Audience(member_id=0) if for_members else visibility.VISITOR
+    tables = (Post.__table__.alias("p"), Thread.__table__.alias("t"), Channel.__table__.alias("c"))
+    clause = visibility.published_filter(audience, *tables)
+    dialect = postgresql.dialect() if engine == "postgresql" else sqlite.dialect()
+    return str(clause.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
 def _visible(filters: Filters, *, sealed: bool) -> str:
-    """Published posts of published threads in channels the viewer may read (forum.policies.can_read_channel),
-    of one kind: in the safe space (``sealed``) or not, as their channel says."""
-    where = ["p.status = 'published'", "NOT t.is_pending", "c.is_anonymous" if sealed else "NOT c.is_anonymous"]
-    if not filters.for_members:
-        where.append("c.visibility = 'public' AND NOT c.is_anonymous")
+    """What the viewer may read (``readable``), of one kind: in the safe space (``sealed``) or not,
+    as their channel says."""
+    where = [readable(filters.engine, filters.for_members), "c.is_anonymous" if sealed else "NOT c.is_anonymous"]
     if filters.channel_id is not None:
         where.append("c.id = :channel_id")
     if filters.author_id is not None:

@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 
-from app.core.deps import OptionalUser, SessionDep, load_viewer
+from app.accounts.deps import OptionalUser, load_viewer
+from app.core.deps import SessionDep
 from app.core.htmx import render, wants_fragment
 from app.forum import service as forum_service
 from app.forum.deps import page_number

@@ -19,6 +19,7 @@ from app.accounts.models import Viewer
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import as_utc
+from app.forum import lifecycle
 from app.forum import service as forum_service
 from app.forum.markdown import one_line, plain_text
 from app.forum.models import Channel, Post, PostStatus, Thread
@@ -114,7 +115,7 @@ def search(session: Session, viewer: Viewer | None, form: SearchForm) -> Results
     if results.problems or not groups:
         return results
     engine = engine_for(session.connection())
-    filters = Filters(for_members=viewer is not None, channel_id=channel.id if channel else None,
+    filters = Filters(for_members=viewer is not None, engine=engine.name, channel_id=channel.id if channel else None,
                       channel_is_anonymous=bool(channel and channel.is_anonymous), author_id=author_id,
                       newest=form.sort == "newest", limit=PER_PAGE + 1, offset=(form.page - 1) * PER_PAGE)
     rows = engine.search(session.connection(), engine.match(groups), filters)
@@ -152,15 +153,19 @@ def _author_id(session: Session, handle: str, problems: Problems) -> int | None:
 
 # Keeping the index ---------------------------------------------------------------------------------
 
-def index_post(session: Session, post: Post, thread: Thread, channel: Channel) -> None:
-    """Put the post's words (and, for an opening post, its thread's title) in the index. Posting calls
-    this whenever a body or a title changes."""
+@lifecycle.published.connect
+@lifecycle.changed.connect
+def index_post(session: Session, *, post: Post, thread: Thread, channel: Channel) -> None:
+    """Put the post's words (and, for an opening post, its thread's title) in the index, when it is
+    published and whenever its words or title change after. Held and queued posts are not indexed: even
+    how they weigh in ranking would change results before they are released."""
     connection = session.connection()
     row = document(post.id, post.number, thread.title, plain_text(post.body_html), sealed=channel.is_anonymous)
     engine_for(connection).index(connection, [row])
 
 
-def forget_post(session: Session, post: Post) -> None:
+@lifecycle.removed.connect
+def forget_post(session: Session, *, post: Post) -> None:
     """Take a deleted post out of the index."""
     connection = session.connection()
     engine_for(connection).forget(connection, post.id)
@@ -186,7 +191,8 @@ def reindex(session: Session) -> int:
     posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html, Channel.is_anonymous)
                                .join(Thread, Thread.id == Post.thread_id)
                                .join(Channel, Channel.id == Thread.channel_id)
-                               .where(Post.status != PostStatus.deleted)).all()
+                               .where(Post.status.in_((PostStatus.published, PostStatus.hidden)),
+                                      Post.number.is_not(None))).all()
     rows = [document(post_id, number, title, plain_text(body_html), sealed=anonymous)
             for post_id, number, title, body_html, anonymous in posts]
     for start in range(0, len(rows), 5000):

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from app.forum import posting
+from app.forum import lifecycle, posting
 from app.forum.models import Channel, ChannelKind, Post, Visibility
 from app.moderation import service as moderation
 from app.search import engines
@@ -78,8 +78,9 @@ def test_hidden_pending_and_deleted_posts_are_never_found_and_edits_are(client, 
     hidden = make_reply(session, thread, body="Thornapple hidden reply.")
     deleted = make_reply(session, thread, author=author, body="Thornapple deleted reply.")
     edited = make_reply(session, thread, author=author, body="Thornapple draft wording.")
-    moderation.hide_post(session, post=hidden, thread=thread, moderator=moderator, reason="Off topic")
-    posting.delete_post(session, post=deleted, thread=thread)
+    moderation.hide_post(session, post=hidden, thread=thread, channel=session.get(Channel, thread.channel_id),
+                         moderator=moderator, reason="Off topic")
+    lifecycle.delete_post(session, post=deleted, thread=thread)
     channel = session.get(Channel, thread.channel_id)
     posting.edit_post(session, post=edited, thread=thread, channel=channel, editor=author,
                       body="Thornapple final wording.")
@@ -109,7 +110,7 @@ def test_best_match_ranks_the_newest_named_matches_and_every_sealed_one(client, 
     for n in range(1, 5):
         make_thread(session, channel=channel, title=f"Named marshwort {n}", body="Marshwort notes.")
     newest = make_thread(session, channel=channel, title="Hidden marshwort", body="Marshwort, hidden.")
-    moderation.hide_post(session, post=first_post(session, newest), thread=newest, moderator=moderator,
+    moderation.hide_post(session, post=first_post(session, newest), thread=newest, channel=channel, moderator=moderator,
                          reason="Duplicate")
     make_thread(session, channel=safe, title="Newest sealed marshwort", body="Marshwort, written last.")
     member = client_as(make_member(session))
@@ -129,7 +130,7 @@ def test_edits_and_deletions_in_the_safe_space_reach_the_index(client_as, sessio
     deleted = make_reply(session, thread, author=author, body="Knotgrass to be deleted.")
     posting.edit_post(session, post=edited, thread=thread, channel=safe, editor=author,
                       body="Knotgrass final wording.")
-    posting.delete_post(session, post=deleted, thread=thread)
+    lifecycle.delete_post(session, post=deleted, thread=thread)
     excerpts = " ".join(_excerpts(client_as(make_member(session)).get("/search", params={"q": "knotgrass"})))
     assert "first" in excerpts and "final wording" in excerpts
     assert "draft wording" not in excerpts and "to be deleted" not in excerpts

@@ -72,8 +72,8 @@ def test_rekey_reseals_every_anonymous_post(session, monkeypatch):
     from app.notifications import service as notifications
 
     moderator = make_member(session, role="moderator")
-    moderation.sanction_author(session, post=post, moderator=moderator, kind="suspension", scope="safe_space",
-                               days="3", reason="Named a person")
+    moderation.sanction_author(session, post=post, channel=channel, moderator=moderator, kind="suspension",
+                               scope="safe_space", days="3", reason="Named a person")
     assert notifications.unread_count(session, ana.id) == 1
     old_key, new_key = get_settings().anonymity_key, "the next anonymity key, long and random enough"
     before = post.seal

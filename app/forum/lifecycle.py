@@ -1,0 +1,313 @@
+"""Every change of a post's state, and all that follows from it, written once.
+
+A new post is held for a moderator, queued for the safe space's next release, or published at once
+(``submit``). Publishing (``_publish``) is the one place that gives a post its number, its place in
+the reply tree and, in the safe space, its pseudonym letter, and that counts it in its thread: so a
+held post leaves no gap, and nothing readers see changes between the safe space's releases. Hiding,
+restoring and deleting keep the same counters. The search index and notifications, which live above
+the forum, follow through the hooks below (connected in app/wiring.py).
+
+Who sees a post in each state is app/forum/visibility.py's.
+"""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session
+
+from app.accounts.models import Viewer
+from app.core.config import get_settings
+from app.core.hooks import Hook
+from app.core.timeutil import utcnow
+from app.forum import visibility
+from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, Thread, ThreadTag
+from app.safespace import service as safespace
+
+# Receivers take (session, *, post, thread, channel).
+published = Hook("post published")  # a post became visible to readers
+changed = Hook("post changed")  # a released post's words (or its thread's title) changed
+removed = Hook("post removed")  # (session, *, post): a post's words are gone (deleted)
+# (session, *, post_ids, thread_id): rows about to be erased (an unreleased post its author deleted);
+# thread_id is set when the whole thread goes.
+erasing = Hook("posts erasing")
+
+PATH_WIDTH = 6  # zero-padded post numbers: up to 999,999 posts per thread
+MAX_PATH_DEPTH = 50  # deeper replies attach to their ancestor at this depth (path fits in 400)
+_random = secrets.SystemRandom()
+
+
+def refresh_for_update(session: Session, thread: Thread) -> None:
+    """Re-read the thread under a row lock (FOR UPDATE on PostgreSQL; SQLite writers already hold the
+    database's write lock), so counters and post numbers are never computed from a stale copy."""
+    if thread.id is not None:
+        session.refresh(thread, with_for_update=True)
+
+
+# The safe space's releases ----------------------------------------------------------------------
+
+def release_minutes() -> int:
+    return get_settings().safe_space_release_minutes
+
+
+def on_schedule(channel) -> bool:
+    """Whether new posts in this channel wait for a release (the safe space, unless releases are off)."""
+    return bool(channel.is_anonymous) and release_minutes() > 0
+
+
+def last_release(now: datetime) -> datetime:
+    """The latest release at or before ``now``: releases fall every SAFE_SPACE_RELEASE_MINUTES on the clock."""
+    period = release_minutes() * 60
+    return datetime.fromtimestamp(now.timestamp() // period * period, UTC)
+
+
+def next_release(now: datetime) -> datetime:
+    return last_release(now) + timedelta(minutes=release_minutes())
+
+
+def needs_approval(author: Viewer, channel) -> bool:
+    """Pre-moderated channels, and new accounts in the safe space, wait for a moderator. In the safe
+    space the rule binds moderators too: a post published without approval would be a moderator's."""
+    if author.is_moderator and not channel.is_anonymous:
+        return False
+    if channel.is_premoderated:
+        return True
+    days = get_settings().safe_space_new_member_days
+    return bool(channel.is_anonymous) and (utcnow() - author.created_at).days < days
+
+
+# New posts --------------------------------------------------------------------------------------
+
+def provisional_place(parent: Post | None, post: Post) -> tuple[str, int]:
+    """Path and depth of a post without a number: just after its parent's published replies."""
+    segment = "~" + post.public_id
+    return (f"{parent.path}.{segment}", parent.depth + 1) if parent is not None else (segment, 0)
+
+
+def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, author: Viewer) -> None:
+    """Hold, queue or publish a post just written (flushed, with its place in the thread)."""
+    now = utcnow()
+    if needs_approval(author, channel):
+        post.status = PostStatus.pending
+        # In the safe space even the moderators see it only from the next release on.
+        post.release_at = next_release(now) if on_schedule(channel) else None
+    elif on_schedule(channel):
+        post.status = PostStatus.queued
+        post.release_at = next_release(now)
+    else:
+        post.status = PostStatus.queued  # until _publish: the post it answers is published already
+        _publish_if_ready(session, post, thread, channel, at=_publication_time(channel, now))
+        return
+    session.add(post)
+    session.flush()
+
+
+def approve(session: Session, *, post: Post, thread: Thread, channel: Channel) -> bool:
+    """A moderator lets a held post through: it joins the next release, or is published now."""
+    if post.status != PostStatus.pending:
+        return False
+    if on_schedule(channel):
+        post.status, post.release_at = PostStatus.queued, next_release(utcnow())
+        session.add(post)
+        session.flush()
+    else:
+        post.status, post.release_at = PostStatus.queued, None
+        _publish_if_ready(session, post, thread, channel, at=_publication_time(channel, utcnow()))
+    return True
+
+
+def _publication_time(channel, now: datetime) -> datetime:
+    return safespace.day_only(now) if channel.is_anonymous else now
+
+
+def _ready(session: Session, post: Post, thread: Thread) -> tuple[bool, Post | None]:
+    """Whether the post can be published now, and the released post it will answer.
+
+    It waits for its thread to be listed and for the post it answers; a post it answered that was
+    hidden before release (so may never be) passes it on to that post's own parent."""
+    if post.number == 1:
+        return True, None
+    if thread.is_pending:
+        return False, None
+    parent = session.get(Post, post.parent_id) if post.parent_id else None
+    while parent is not None and not visibility.is_released(parent):
+        if parent.status in (PostStatus.pending, PostStatus.queued):
+            return False, None
+        parent = session.get(Post, parent.parent_id) if parent.parent_id else None
+    return True, parent
+
+
+def _publish_if_ready(session: Session, post: Post, thread: Thread, channel: Channel, *, at: datetime) -> bool:
+    ready, parent = _ready(session, post, thread)
+    if ready:
+        _publish(session, post, thread, channel, at=at, parent=parent)
+    else:
+        session.add(post)
+        session.flush()
+    return ready
+
+
+def _publish(session: Session, post: Post, thread: Thread, channel: Channel, *, at: datetime,
+             parent: Post | None = None) -> None:
+    """Give the post its number, place and letter, count it, and tell the hooks."""
+    refresh_for_update(session, thread)
+    if post.number is None:
+        thread.post_count += 1
+        post.number = thread.post_count
+        if parent is not None and parent.depth + 1 > MAX_PATH_DEPTH:
+            parent = session.get(Post, parent.parent_id) or parent
+        segment = f"{post.number:0{PATH_WIDTH}d}"
+        post.parent_id = parent.id if parent else None
+        post.path = f"{parent.path}.{segment}" if parent else segment
+        post.depth = parent.depth + 1 if parent else 0
+    if post.seal and not post.pseudonym:
+        post.pseudonym = pseudonym_for(session, thread.id, post.seal)
+    post.status, post.release_at = PostStatus.published, None
+    if channel.is_anonymous:
+        post.created_at = safespace.day_only(at)
+    if post.number == 1:
+        thread.is_pending = False
+        if channel.is_anonymous:
+            thread.created_at = post.created_at
+    else:
+        thread.reply_count += 1
+    thread.last_activity_at = at
+    session.add_all([post, thread])
+    session.flush()
+    published(session, post=post, thread=thread, channel=channel)
+    if not on_schedule(channel):
+        waiting = select(Post).where(Post.parent_id == post.id, Post.status == PostStatus.queued,
+                                     Post.release_at.is_(None))
+        for child in session.execute(waiting).scalars().all():
+            _publish_if_ready(session, child, thread, channel, at=at)
+
+
+def pseudonym_for(session: Session, thread_id: int, post_seal: str) -> str:
+    """The same letter for the same person in a thread; the next letter for a newcomer.
+
+    Letters are given at publication, counting published posts only, so a held post takes none.
+    Callers hold the thread's row lock, so two newcomers can't take one letter."""
+    lettered = (Post.thread_id == thread_id, Post.pseudonym.is_not(None))
+    existing = session.execute(
+        select(Post.pseudonym).where(*lettered, Post.seal == post_seal).limit(1)
+    ).scalar_one_or_none()
+    if existing:
+        return existing
+    taken = session.execute(select(func.count(func.distinct(Post.seal))).where(*lettered)).scalar_one()
+    return safespace.pseudonym_label(taken)
+
+
+def release_due(session: Session, now: datetime | None = None) -> int:
+    """Run the safe space's release that fell last: held posts reach the moderators' queue, and queued
+    posts are published, thread by thread and post by post in random order, all at the release's
+    time. Safe to run again and from several instances at once. Returns how many were published."""
+    if release_minutes() <= 0:
+        return 0
+    at = last_release(now or utcnow())
+    session.execute(update(Post).where(Post.status == PostStatus.pending, Post.release_at <= at)
+                    .values(release_at=None))
+    due = (Post.status == PostStatus.queued, Post.release_at <= at)
+    thread_ids = list(session.execute(select(Post.thread_id).where(*due).distinct()).scalars())
+    _random.shuffle(thread_ids)
+    released = 0
+    for position, thread_id in enumerate(thread_ids):
+        thread = session.get(Thread, thread_id)
+        if thread is None:  # its author erased it meanwhile
+            continue
+        refresh_for_update(session, thread)
+        channel = session.get(Channel, thread.channel_id)
+        # Threads of one release order among themselves by this random microsecond, not by their posts' times.
+        moment = at + timedelta(microseconds=position)
+        posts = list(session.execute(select(Post).where(Post.thread_id == thread_id, *due)).scalars())
+        _random.shuffle(posts)
+        progress = True
+        while posts and progress:  # a reply waits for the post it answers, if that comes in the same release
+            progress = False
+            for post in list(posts):
+                ready, parent = _ready(session, post, thread)
+                if ready:
+                    _publish(session, post, thread, channel, at=moment, parent=parent)
+                    posts.remove(post)
+                    released += 1
+                    progress = True
+    return released
+
+
+def release_everything(session: Session) -> int:
+    """Publish every queued safe-space post now (the demo seed only: it skips the schedule)."""
+    yesterday = utcnow() - timedelta(days=1)
+    session.execute(update(Post).where(Post.status == PostStatus.queued).values(release_at=yesterday))
+    return release_due(session)
+
+
+# Hiding, restoring, deleting --------------------------------------------------------------------
+
+def hide(session: Session, *, post: Post, thread: Thread) -> bool:
+    """A moderator hides a post: a released one leaves a tombstone, a held one just waits no more."""
+    if post.status not in (PostStatus.published, PostStatus.pending):
+        return False  # deleted posts have nothing left to hide; hidden ones are hidden already
+    refresh_for_update(session, thread)
+    if post.status == PostStatus.published and post.number > 1:
+        thread.reply_count = max(0, thread.reply_count - 1)
+    post.hidden_from, post.status = post.status, PostStatus.hidden
+    session.add_all([post, thread])
+    session.flush()
+    return True
+
+
+def restore(session: Session, *, post: Post, thread: Thread) -> bool:
+    """Undo a hide: the post returns to the state it was hidden from (a held post is held again)."""
+    if post.status != PostStatus.hidden:
+        return False
+    refresh_for_update(session, thread)
+    post.status, post.hidden_from = post.hidden_from or PostStatus.published, None
+    if post.status == PostStatus.published and post.number > 1:
+        thread.reply_count += 1
+    session.add_all([post, thread])
+    session.flush()
+    return True
+
+
+def delete_post(session: Session, *, post: Post, thread: Thread) -> bool:
+    """The author deletes their post. A released one leaves a tombstone (its text, revisions and
+    reactions go; its place stays); one nobody else has seen is erased, as if it never was (the
+    opening post of an unlisted thread takes the thread with it). Returns whether the post remains."""
+    refresh_for_update(session, thread)
+    if not visibility.is_released(post):
+        _erase(session, post, thread)
+        return False
+    was_published = post.status == PostStatus.published
+    post.status, post.body_md, post.body_html = PostStatus.deleted, "", ""
+    post.edited_at = safespace.day_only(utcnow()) if post.seal else utcnow()
+    session.add(post)
+    session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
+    session.execute(delete(Reaction).where(Reaction.post_id == post.id))
+    if was_published and post.number > 1:
+        thread.reply_count = max(0, thread.reply_count - 1)
+        session.add(thread)
+    session.flush()
+    removed(session, post=post)
+    return True
+
+
+def _erase(session: Session, post: Post, thread: Thread) -> None:
+    if post.number == 1:
+        ids = list(session.execute(select(Post.id).where(Post.thread_id == thread.id)).scalars())
+        erasing(session, post_ids=ids, thread_id=thread.id)
+        session.execute(update(Post).where(Post.thread_id == thread.id).values(parent_id=None))
+        session.execute(delete(Post).where(Post.thread_id == thread.id))
+        session.execute(delete(ThreadTag).where(ThreadTag.thread_id == thread.id))
+        session.delete(thread)
+    else:
+        erasing(session, post_ids=[post.id], thread_id=None)
+        session.execute(update(Post).where(Post.parent_id == post.id).values(parent_id=post.parent_id))
+        session.delete(post)
+    session.flush()
+
+
+def record_edit(session: Session, *, post: Post, thread: Thread, channel: Channel) -> None:
+    """After an edit of the words or the title: editing never changes a post's state (a published
+    post stays published, whoever edits it and however new their account)."""
+    session.flush()
+    if visibility.is_released(post) and post.status != PostStatus.deleted:
+        changed(session, post=post, thread=thread, channel=channel)

@@ -1,0 +1,9 @@
+"""Imports the modules that answer the lower layers' hooks (app.core.hooks), so that every way in
+(the web app, the command line, the tests) keeps the search index, notifications, suspensions and
+unread counts right. Each receiver is connected where it is defined, by a decorator or a call."""
+
+import app.forum.posting  # noqa: F401  posts re-sealed with a new anonymity key
+import app.forum.service  # noqa: F401  pilot choices for accounts
+import app.moderation.service  # noqa: F401  suspensions refuse posting; erased posts leave the log
+import app.notifications.service  # noqa: F401  unread counts; notifications when a post is published
+import app.search.service  # noqa: F401  the index follows published, changed and removed posts
