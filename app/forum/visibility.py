@@ -155,7 +155,7 @@ PLACE = (
 
 # A post's words.
 BODY = (
-    (Role.anyone, Is("post", "status", PUBLISHED)),
+    (Role.anyone, All((Is("post", "status", PUBLISHED), Not(Is("post", "number"))))),
     (Role.author, Is("post", "status", values=(PENDING, QUEUED))),
     (Role.moderator, IN_QUEUE),
 )
