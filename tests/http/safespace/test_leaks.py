@@ -12,7 +12,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from app.accounts.models import Member, Organisation
-from app.forum.models import ChannelKind, Post, Visibility
+from app.core.config import get_settings
+from app.forum import lifecycle
+from app.forum.models import ChannelKind, Post, Thread, Visibility
 from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
 
 AUTHOR_ID = 7_654_321
@@ -21,8 +23,9 @@ IDENTIFIERS = ("perpetua.quibbleworth@leak-test.example", "pquibbleworth", "Perp
 
 
 @pytest.fixture
-def world(session, client_as):
-    """A safe space where the author started one thread and replied in another, with activity around it."""
+def world(session, client_as, monkeypatch):
+    """A safe space where the author started one thread and replied in another, with activity around it;
+    and posts of the author's in every state: held for a moderator, released, waiting for a release."""
     safe = make_channel(session, slug="safe-space", name="Safe space", kind=ChannelKind.safe_space,
                         visibility=Visibility.members, is_anonymous=True)
     public = make_channel(session, slug="good-jobs", name="Good jobs")
@@ -48,10 +51,23 @@ def world(session, client_as):
     moderator_browser.form(f"/mod/posts/{own_reply.public_id}/hide", {"reason": "Too identifying"})
     moderator_browser.form(f"/mod/posts/{answer.public_id}/sanction", {"kind": "warning", "reason": "Careful"})
     client_as(observer).form(f"/p/{first_post(session, own).public_id}/react", {"kind": "helpful", "on": "1"})
-    anonymous_posts = session.execute(select(Post).where(Post.thread_id.in_([own.id, theirs.id]))).scalars().all()
+    settings = get_settings()
+    monkeypatch.setattr(settings, "safe_space_new_member_days", 365)  # the author's posts are held, for now
+    make_reply(session, theirs, author=author, body="Held words, waiting for a moderator")
+    make_thread(session, channel=safe, author=author, title="A held thread of the author's")
+    monkeypatch.setattr(settings, "safe_space_new_member_days", 7)
+    monkeypatch.setattr(settings, "safe_space_release_minutes", 60)
+    released = make_reply(session, theirs, author=author, body="Released at the hour")
+    lifecycle.release_due(session, released.release_at)
+    make_reply(session, own, author=author, body="Queued for the next release")
+    session.expire_all()  # the requests above changed posts through sessions of their own
+    safe_threads = select(Thread.id).where(Thread.channel_id == safe.id)
+    anonymous_posts = session.execute(select(Post).where(Post.thread_id.in_(safe_threads))).scalars().all()
+    assert {p.status for p in anonymous_posts} >= {"pending", "queued", "published", "hidden"}
     return {
         "author": author, "observer": observer, "moderator": moderator, "admin": admin,
-        "threads": [own, theirs], "channels": [safe, public], "posts": anonymous_posts,
+        "threads": list(session.execute(select(Thread).where(Thread.channel_id == safe.id)).scalars()),
+        "channels": [safe, public], "posts": anonymous_posts,
         "markers": ["Our procurement reform flopped", "Partners fell out over data", "social value",
                     "same row about data", *[p.public_id for p in anonymous_posts]],
     }
