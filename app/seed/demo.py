@@ -10,7 +10,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Member
 from app.accounts.service import ProfileInput
 from app.core.timeutil import utcnow
-from app.forum import posting
+from app.forum import lifecycle, posting
 from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
 from app.safespace import service as safespace
 from app.seed import demo_content as content
@@ -69,6 +69,7 @@ def _seed_thread(session: Session, seed, channel: Channel, members: dict[str, Me
         tags=",".join(seed.tags), confirmed_guidelines=True,
     )
     assert thread is not None, problems.fields
+    lifecycle.release_everything(session)  # the demo's history is published, not waiting for a release
     posts = [_post_number(session, thread, 1)]
     _backdate(session, posts[0], when(opened))
     for handle, kind in seed.reactions:
@@ -81,6 +82,8 @@ def _seed_thread(session: Session, seed, channel: Channel, members: dict[str, Me
             parent_id=parent.public_id if parent else None, confirmed_guidelines=True,
         )
         assert post is not None, problems.fields
+        lifecycle.release_everything(session)
+        session.refresh(post)
         last = opened + timedelta(hours=reply.hours_after)
         _backdate(session, post, when(last))
         posts.append(post)
