@@ -20,7 +20,7 @@ def password_problems(password: str, *, email: str = "", handle: str = "", name:
     if any(part.lower() in lowered for part in personal):
         return [_("Choose a password that does not contain your name, handle or email address.")]
     from zxcvbn import (
-        zxcvbn,  # its dictionaries take ~13 MB: load them on first use, not in every worker
+        zxcvbn,  # its dictionaries are large: load them on first use, not in every worker
     )
 
     result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=[p.lower() for p in personal])

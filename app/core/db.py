@@ -49,7 +49,7 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     SQLite: WAL and a busy timeout; writers BEGIN IMMEDIATE (emitted by SQLAlchemy) to take the write
     lock up front. Readers on both run in autocommit, each statement with its own snapshot, as READ
     COMMITTED gives PostgreSQL anyway: a BEGIN and a COMMIT around a page's reads cost two statements
-    (two round trips on PostgreSQL; about 30 us a session on SQLite) and bought nothing the pages use.
+    (two round trips on PostgreSQL) and bought nothing the pages use.
     At most 50 PostgreSQL connections per worker in all.
     """
     if not is_sqlite(url):
@@ -124,9 +124,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     turn = getattr(request.app.state, "write_turn", None) if write else None
     # One pass of the event loop before the handler: a coroutine handler (the hot pages) runs to its
     # end without another, and the loop polls sockets only between passes, so the rest of a big
-    # response that did not fit the socket buffer would wait for every request queued behind it.
-    # Measured on the signed-in thread page under `wrk -c32`, SQLite: p99 96-170 ms in seven runs with
-    # it (mean 127), 117-363 ms in ten without (mean 261), at about the same requests/s (512 and 527).
+    # response that did not fit the socket buffer would wait for every request queued behind it
+    # (it halves the thread page's p99: README, "Benchmarks").
     await asyncio.sleep(0)
     async with turn or nullcontext():
         session = get_database().session(write=write)

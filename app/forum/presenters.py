@@ -23,10 +23,10 @@ POST_TEMPLATE = "forum/_post.html"
 THREAD_ROW_TEMPLATE = "forum/_thread_row.html"
 CACHE_SIZE = 8192
 # Key -> HTML, the oldest entry evicted first (each cache holds at most CACHE_SIZE). Their tuple keys
-# hash and compare in C, where an lru_cache over the rows themselves did it in Python. Evicting the
-# least recently used instead (moving each hit to the end) cost 3% of a thread page's time, to spare
-# a post read often one more rendering per 8,192 new entries. Handler threads and the event loop
-# share them: each OrderedDict call below is atomic, and a race costs only a miss.
+# hash and compare in C, where an lru_cache over the rows themselves did it in Python. Not least
+# recently used: moving each hit to the end cost more of a page than the renderings it spares.
+# Handler threads and the event loop share them: each OrderedDict call below is atomic, and a race
+# costs only a miss.
 _cache: OrderedDict[tuple, str] = OrderedDict()  # posts: (row values, viewer flags, page settings)
 _thread_rows: OrderedDict[tuple, str] = OrderedDict()  # a channel's thread rows: (row values, (anonymous, locale))
 # C1 control characters: no text needs them, and a reference to one (&#146;) is read as a Windows-1252
@@ -46,9 +46,9 @@ def _ascii(html: str) -> str:
     """The HTML with any character outside ASCII as a reference (&#373; for "ŵ").
 
     Cached markup holds no <script> or <style>, where references would not be read. One "’" or "ŵ" in
-    a post would otherwise make Python hold the whole page at two bytes a character: joining and
-    encoding a signed-in 100-post page took 124 us then, 2 us in ASCII (the templates write their own
-    marks as entities too). A reference costs bytes: 6 for "ŵ" where UTF-8 takes 2.
+    a post would otherwise make Python hold the whole page at two bytes a character, and joining and
+    encoding it then costs many times more (the templates write their own marks as entities too). A
+    reference costs bytes: 6 for "ŵ" where UTF-8 takes 2.
     """
     if html.isascii():
         return html

@@ -57,7 +57,7 @@ def reaction_labels() -> list[tuple[str, str]]:
 
 
 # The hot read pages (home, channel, thread) are coroutines: their few indexed reads run on the event
-# loop, which `make bench` measured faster than a hop to a worker thread and back. Handlers that
+# loop, which is faster than a hop to a worker thread and back (README, "Benchmarks"). Handlers that
 # write, or may read for long, stay plain functions and run in a worker thread.
 @router.get("/")
 async def show_home(request: Request, session: SessionDep, viewer: OptionalUser):

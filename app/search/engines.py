@@ -80,8 +80,7 @@ _JOINS = """JOIN post p ON p.id = {post_id}
   JOIN thread t ON t.id = p.thread_id
   JOIN channel c ON c.id = t.channel_id"""
 _AUTHOR_JOIN = "LEFT JOIN member m ON m.id = p.author_id"
-# What a candidate carries: what orders it. The rest is read for the page's results alone: selecting
-# every column for each of 6,200 candidates took 44 ms where these took 29.
+# What a candidate carries: what orders it. The rest is read for the page's results alone.
 _KEYS = "p.id AS post_id, p.public_id, p.created_at"
 
 
@@ -115,16 +114,13 @@ def _order(filters: Filters, prefix: str, rank: str) -> str:
 
 
 def _rank(filters: Filters, rank: str) -> str:
-    """Ranking costs a few microseconds a match (79 ms for a word in 29,000 posts on SQLite): newest
-    first needs none."""
+    """Ranking costs time for every match: newest first needs none."""
     return "0" if filters.newest else rank
 
 
-# How many of the newest named (not sealed) matches a search ranks. Ranking every match of a word in
-# most posts, and joining each with its post, thread and channel, took 85-150 ms on SQLite (50,000
-# posts, 29,000 matches); ranking the newest 2,000 named ones took 20-25 ms, and 30-45 ms with every
-# sealed one too (a fifth of that corpus is sealed). Newest first is unchanged; best match is the best
-# of these, and pages stop long before (MAX_PAGE).
+# How many of the newest named (not sealed) matches a search ranks: ranking every match of a word in
+# most posts is what made common words slow (README, "Search"). Newest first is unchanged; best match
+# is the best of these, and pages stop long before (MAX_PAGE).
 CANDIDATES = 2000
 
 
@@ -160,8 +156,7 @@ def _params(match: str, filters: Filters) -> dict:
 
 
 # Both engines find and order the page's posts first (``hit``), then mark those only (``marked``) and
-# read what the results show: marking every match before the limit took 376 ms for a word in 29,000
-# posts, newest first, on SQLite.
+# read what the results show: marking every match before the limit cost far more than the search.
 _RESULT = _COLUMNS + ", title_marked, excerpt"
 
 
@@ -224,7 +219,7 @@ class SqliteEngine:
         # FTS5's marking functions need the table's own match: each table is matched again, once,
         # reading every match and keeping the page's rows (the + keeps FTS5 from being handed the
         # page's rowids: it would match once per rowid, merging the lists of every word a prefix such
-        # as "fund*" starts each time, 4 ms a row for a word in most posts). Nor does it read only the
+        # as "fund*" starts each time). Nor does it read only the
         # range of the page's rowids, whose length would follow where the page's posts sit. Each is
         # materialized, so that it runs once.
         wanted_named, wanted_sealed = _wanted(filters)
@@ -297,8 +292,8 @@ class PostgresEngine:
         # know how many posts it may match. Each kind of match is read from its own indexes first, so
         # that reading one kind never steps over rows of the other (see SqliteEngine), fenced
         # off by OFFSET 0 so that the planner cannot start from the posts of a channel instead (reading
-        # all of them); the named ones newest first, by their ids alone (sorting 23,000 matches with
-        # their documents spilled to disk). Then they are joined to keep what the viewer may read.
+        # all of them); the named ones newest first, by their ids alone (sorting matches with their
+        # documents spilled to disk). Then they are joined to keep what the viewer may read.
         query = "to_tsquery('english', :match)"
         rank = _rank(filters, f"-ts_rank(s.document, {query})")
         found = candidates(
@@ -327,12 +322,12 @@ class PostgresEngine:
         params = _params(match, filters) | {"title_options": cls._TITLE, "body_options": cls._HEADLINE}
         # Never a prepared statement: psycopg prepares a statement run five times, and PostgreSQL may
         # then keep one generic plan for every query. The best plan depends on the words: a generic
-        # plan chosen after common words took 76 ms for a rare one that its own plan finds in 20.
+        # plan chosen after common words is slow for rare ones.
         raw = connection.connection.dbapi_connection
         threshold, raw.prepare_threshold = raw.prepare_threshold, None
         # And no plan that reads whole tables: the planner's guess at how many posts a phrase or a
-        # prefix matches can be wrong fiftyfold ("local funding": 13,000 guessed, 771 found), and on a
-        # high guess it read every post and every index row (137 ms) where the indexes took 65.
+        # prefix matches can be wrong many times over, and on a high guess it read every post and
+        # every index row.
         # Set for the connection, they are reset at once, whatever happens (a connection that fails the
         # reset is broken, and the pool discards it).
         try:
