@@ -207,7 +207,7 @@ def release_due(session: Session, now: datetime | None = None) -> int:
     session.execute(update(Post).where(Post.status == PostStatus.pending, Post.release_at <= at)
                     .values(release_at=None))
     due = (Post.status == PostStatus.queued, Post.release_at <= at)
-    thread_ids = list(session.execute(select(Post.thread_id).where(*due).distinct()).scalars())
+    thread_ids = list(session.execute(select(Post.thread_id).where(*due).distinct().order_by(Post.thread_id)).scalars())
     _random.shuffle(thread_ids)
     released = 0
     for position, thread_id in enumerate(thread_ids):
@@ -218,7 +218,7 @@ def release_due(session: Session, now: datetime | None = None) -> int:
         channel = session.get(Channel, thread.channel_id)
         # Threads of one release order among themselves by this random microsecond, not by their posts' times.
         moment = at + timedelta(microseconds=position)
-        posts = list(session.execute(select(Post).where(Post.thread_id == thread_id, *due)).scalars())
+        posts = list(session.execute(select(Post).where(Post.thread_id == thread_id, *due).order_by(Post.id)).scalars())
         _random.shuffle(posts)
         progress = True
         while posts and progress:  # a reply waits for the post it answers, if that comes in the same release

@@ -77,13 +77,13 @@ def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int,
     The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
     """
     moderator = policies.can_moderate(viewer)
-    audience = policies.audience(viewer)
+    reads = visibility.body_reader(policies.audience(viewer))
     page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, viewer is not None, focus,
             without_slot, tuple(reaction_kinds), i18n.current_locale())
     html = []
     for row in rows:
         own = policies.is_own_post(viewer, row)
-        visible = visibility.can_read_body(audience, row, own=own)
+        visible = reads(row, own)
         flags = (own, visible, visible and policies.can_react(viewer, row, own), moderator)
         key = (row, flags, page)  # rows are tuples (service.PostRow)
         found = _cache.get(key)

@@ -117,6 +117,36 @@ def allows(rule: tuple, roles: frozenset[Role], rows: dict) -> bool:
     return any(role in roles and condition.test(rows) for role, condition in rule)
 
 
+def _leaves(condition) -> list[Is]:
+    return [condition] if isinstance(condition, Is) else [
+        leaf for term in getattr(condition, "terms", ()) for leaf in _leaves(term)]
+
+
+class PostRule:
+    """A rule about one post, asked of every post on a page: its answer depends only on the roles and
+    on a few facts of the row (the value of a column compared with values, or whether a column
+    compared with null is null), so each combination is worked out once by ``allows`` and remembered."""
+
+    def __init__(self, rule: tuple) -> None:
+        leaves = [leaf for _, condition in rule for leaf in _leaves(condition)]
+        assert all(leaf.table == "post" for leaf in leaves)
+        self.rule = rule
+        compared = sorted({leaf.column for leaf in leaves if leaf.value is not None or leaf.values})
+        nulls = sorted({leaf.column for leaf in leaves} - set(compared))
+        # The facts as one tuple, read by a function written out for these columns: a page asks for
+        # every post, and a generic loop over the columns cost more than the rest of the check.
+        facts = ", ".join([f"post.{c}" for c in compared] + [f"post.{c} is None" for c in nulls])
+        self.facts = eval(f"lambda post: ({facts},)")  # noqa: S307 (column names from the rules above)
+        self._answers: dict[tuple, bool] = {}
+
+    def __call__(self, roles: frozenset[Role], post) -> bool:
+        key = (roles, self.facts(post))
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = allows(self.rule, roles, {"post": post})
+        return answer
+
+
 def where(rule: tuple, audience: Audience, tables: dict, own=None):
     """The same rule as a SQL filter. ``own``: a SQL expression true for the audience's own posts."""
     terms = []
@@ -182,12 +212,21 @@ def can_see_thread(audience: Audience, thread, opening, *, own_opening: bool) ->
     return allows(THREAD, audience.roles(own_opening), {"thread": thread, "opening": opening})
 
 
+_PLACE, _BODY = PostRule(PLACE), PostRule(BODY)
+
+
 def can_see_place(audience: Audience, post, *, own: bool) -> bool:
-    return allows(PLACE, audience.roles(own), {"post": post})
+    return _PLACE(audience.roles(own), post)
 
 
 def can_read_body(audience: Audience, post, *, own: bool) -> bool:
-    return allows(BODY, audience.roles(own), {"post": post})
+    return _BODY(audience.roles(own), post)
+
+
+def body_reader(audience: Audience):
+    """can_read_body for one audience and many posts (a page's): ``reads(post, own)``."""
+    roles = {False: audience.roles(False), True: audience.roles(True)}
+    return lambda post, own: _BODY(roles[own], post)
 
 
 def is_released(post) -> bool:
