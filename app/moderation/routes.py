@@ -67,15 +67,15 @@ def restore_post(request: Request, session: SessionDep, viewer: ModeratorUser, p
 @router.post("/mod/posts/{post_id}/approve")
 def approve_post(request: Request, session: SessionDep, viewer: ModeratorUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    if service.approve_post(session, post=post, thread=thread, channel=channel, moderator=viewer):
-        if post.status == "published":
-            flash(request, _("The post is approved and published."))
-        elif post.release_at is not None:
-            flash(request, _("The post is approved. It joins the safe space's next release."))
-        else:
-            flash(request, _("The post is approved. It appears once the post it answers is approved."))
+    problems = service.approve_post(session, post=post, thread=thread, channel=channel, moderator=viewer)
+    if problems:
+        flash(request, problems.fields["post"])
+    elif post.status == "published":
+        flash(request, _("The post is approved and published."))
+    elif post.release_at is not None:
+        flash(request, _("The post is approved. It joins the safe space's next release."))
     else:
-        flash(request, _("This post was already dealt with: nothing has changed."))
+        flash(request, _("The post is approved. It appears once the post it answers is approved."))
     return redirect(request, "/mod/queue")
 
 

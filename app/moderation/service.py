@@ -13,7 +13,7 @@ from app.accounts.models import Member
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
-from app.forum import lifecycle, posting
+from app.forum import lifecycle, policies, posting
 from app.forum.models import Channel, Post, PostStatus, Thread
 from app.moderation.models import ActionKind, ModerationAction, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
@@ -74,13 +74,19 @@ def restore_post(session: Session, *, post: Post, thread: Thread, channel: Chann
     return problems
 
 
-def approve_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator) -> bool:
-    """Let a held post through (it joins the safe space's next release, or is published now)."""
-    if not lifecycle.approve(session, post=post, thread=thread, channel=channel):
-        return False
+def approve_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator) -> Problems:
+    """Let a held post through (it joins the safe space's next release, or is published now). Not a
+    moderator's own post: held like anyone's, it waits for another moderator."""
+    problems = Problems()
+    if policies.is_own_post(moderator, post):
+        problems.add("post", _("You cannot approve your own post: another moderator will."))
+    elif not lifecycle.approve(session, post=post, thread=thread, channel=channel):
+        problems.add("post", _("This post was already dealt with: nothing has changed."))
+    if problems:
+        return problems
     record(session, action=ActionKind.approve_post, moderator=moderator, channel=channel, post=post)
     tell_author(session, post, _("A moderator approved your post."))
-    return True
+    return problems
 
 
 def sanction_author(session: Session, *, post: Post, channel: Channel, moderator, kind: str, scope: str,

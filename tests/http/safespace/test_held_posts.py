@@ -163,6 +163,11 @@ def test_pre_moderation_and_locks_bind_moderators_in_the_safe_space(client_as, s
     assert response.status_code == 303
     thread = session.execute(select(Thread).where(Thread.title == "From a moderator")).scalar_one()
     assert thread.is_pending  # held like anyone's: a post published without approval would be a moderator's
+    opening = first_post(session, thread)
+    refused = moderator.form(f"/mod/posts/{opening.public_id}/approve", follow_redirects=True)
+    assert "cannot approve your own post" in refused.text
+    session.refresh(opening)
+    assert opening.status == "pending"  # another moderator approves it
     named = make_channel(session, is_premoderated=True)
     named_thread = make_thread(session, channel=named, author=moderator_member)
     assert not named_thread.is_pending  # in a named channel moderators' posts need no approval
