@@ -61,7 +61,8 @@ class Thread(SQLModel, table=True):
     __table_args__ = (
         Index("ix_thread_channel_activity", "channel_id", "is_pinned", "last_activity_at"),
         # The few threads not yet listed, for their authors and moderators (forum.service.waiting_threads).
-        Index("ix_thread_waiting", "channel_id", sqlite_where=text("is_pending"), postgresql_where=text("is_pending")),
+        Index("ix_thread_waiting", "channel_id", sqlite_where=text("is_pending = 1"),
+              postgresql_where=text("is_pending")),
     )
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)

@@ -182,7 +182,7 @@ _WAITING_THREADS = (
     select(Thread.public_id, Thread.title, Thread.slug, Thread.created_at, Thread.is_pending, _opening.c.thread_id,
            _opening.c.author_id, _opening.c.seal, _opening.c.number, _opening.c.status, _opening.c.release_at)
     .join(_opening, and_(_opening.c.thread_id == Thread.id, _opening.c.number == 1))
-    .where(Thread.channel_id == bindparam("channel_id"), Thread.is_pending.is_(True))
+    .where(Thread.channel_id == bindparam("channel_id"), Thread.is_pending)
     .order_by(Thread.public_id)
     .limit(200)
 )

@@ -35,7 +35,7 @@ def upgrade() -> None:
                                     ['channel_id'], ['id'])
     with op.batch_alter_table('thread', schema=None) as batch_op:
         batch_op.create_index('ix_thread_waiting', ['channel_id'], unique=False,
-                              sqlite_where=sa.text('is_pending'), postgresql_where=sa.text('is_pending'))
+                              sqlite_where=sa.text('is_pending = 1'), postgresql_where=sa.text('is_pending'))
     # Held replies give back their numbers and letters; the path's segment becomes "~" and the post's id.
     op.execute("""UPDATE post SET number = NULL, pseudonym = NULL,
                     path = CASE WHEN parent_id IS NULL THEN '~' || public_id
@@ -76,7 +76,7 @@ def downgrade() -> None:
                     (SELECT thread_id FROM post WHERE status = 'queued' AND number = 1)""")
     op.execute("UPDATE post SET status = 'published' WHERE status = 'queued'")
     with op.batch_alter_table('thread', schema=None) as batch_op:
-        batch_op.drop_index('ix_thread_waiting', sqlite_where=sa.text('is_pending'),
+        batch_op.drop_index('ix_thread_waiting', sqlite_where=sa.text('is_pending = 1'),
                             postgresql_where=sa.text('is_pending'))
     with op.batch_alter_table('moderation_action', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_moderation_action_channel_id_channel'), type_='foreignkey')
