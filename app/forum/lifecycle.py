@@ -39,8 +39,11 @@ _random = secrets.SystemRandom()
 
 def refresh_for_update(session: Session, thread: Thread) -> None:
     """Re-read the thread under a row lock (FOR UPDATE on PostgreSQL; SQLite writers already hold the
-    database's write lock), so counters and post numbers are never computed from a stale copy."""
+    database's write lock), so counters and post numbers are never computed from a stale copy. Take
+    it before writing a post of the thread: the post's foreign key takes a share lock on the thread's
+    row, and two writers each holding one while waiting for the other's would deadlock."""
     if thread.id is not None:
+        session.flush()
         session.refresh(thread, with_for_update=True)
 
 

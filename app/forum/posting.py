@@ -77,6 +77,7 @@ def within_posting_limit(session: Session, author: Viewer, channel: Channel, pro
 def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer, body: str,
               parent: Post | None) -> Post:
     """Write the post and hand it to the lifecycle, which holds, queues or publishes it."""
+    lifecycle.refresh_for_update(session, thread)
     post = Post(thread_id=thread.id, parent_id=parent.id if parent else None, path="", body_md=body,
                 body_html=render_markdown(body).html)
     if parent is None and thread.post_count == 0:  # the opening post: number 1 from the start
