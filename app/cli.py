@@ -205,13 +205,9 @@ def rotate_anonymity_key() -> None:
 @app.command()
 def release() -> None:
     """Run the safe space's latest release now, if it has not run (the server runs each on time)."""
-    from app.core.db import get_database
-    from app.forum import lifecycle
+    from app.main import release_now
 
-    with get_database().session() as session:
-        published = lifecycle.release_due(session)
-        session.commit()
-    console.print(f"Published {published} safe-space posts.")
+    console.print(f"Published {release_now()} safe-space posts.")
 
 
 @app.command()
@@ -222,6 +218,12 @@ def serve(
     """Serve the forum with Uvicorn."""
     import uvicorn
 
+    from app.main import release_now
+
+    try:
+        release_now()  # catch up with any release missed while no server ran
+    except Exception as exc:  # an unmigrated database: the server says so on its own pages
+        console.print(f"[yellow]Could not run the safe space's release: {exc}[/yellow]")
     console.print(f"Serving Common Ground on http://{host}:{port}")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                 reload_dirs=[str(ROOT / "app"), str(ROOT / "templates")] if reload else None,
