@@ -117,3 +117,13 @@ def test_a_release_run_twice_publishes_nothing_twice(session, safe_space, hourly
     session.refresh(thread)
     assert (thread.is_pending, thread.post_count, thread.reply_count) == (False, 1, 0)
     assert session.get(Thread, thread.id).is_pending is False
+
+
+def test_posts_still_queued_when_releases_are_turned_off_go_out(session, safe_space, monkeypatch):
+    monkeypatch.setattr(get_settings(), "safe_space_release_minutes", 60)
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    assert thread.is_pending
+    monkeypatch.setattr(get_settings(), "safe_space_release_minutes", 0)
+    assert lifecycle.release_due(session) == 1
+    session.refresh(thread)
+    assert not thread.is_pending
