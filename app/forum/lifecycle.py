@@ -205,12 +205,13 @@ def release_due(session: Session, now: datetime | None = None) -> int:
     posts are published, thread by thread and post by post in random order, all at the release's
     time. Safe to run again and from several instances at once. Returns how many were published."""
     now = now or utcnow()
-    # With releases turned off since, what still waits goes out now.
-    at = last_release(now) if release_minutes() > 0 else now
-    session.execute(update(Post).where(Post.status == PostStatus.pending, Post.release_at <= at)
-                    .values(release_at=None))
-    due = (Post.status == PostStatus.queued, Post.release_at <= at)
-    thread_ids = list(session.execute(select(Post.thread_id).where(*due).distinct().order_by(Post.thread_id)).scalars())
+    scheduled = release_minutes() > 0  # if releases were turned off since, all that waits goes out now
+    at = last_release(now) if scheduled else safespace.day_only(now)
+    reached = (Post.release_at <= at,) if scheduled else (Post.release_at.is_not(None),)
+    session.execute(update(Post).where(Post.status == PostStatus.pending, *reached).values(release_at=None))
+    due = (Post.status == PostStatus.queued, *reached)
+    threads = select(Post.thread_id).where(*due).distinct().order_by(Post.thread_id)
+    thread_ids = list(session.execute(threads).scalars())
     _random.shuffle(thread_ids)
     released = 0
     for position, thread_id in enumerate(thread_ids):
@@ -221,7 +222,8 @@ def release_due(session: Session, now: datetime | None = None) -> int:
         channel = session.get(Channel, thread.channel_id)
         # Threads of one release order among themselves by this random microsecond, not by their posts' times.
         moment = at + timedelta(microseconds=position)
-        posts = list(session.execute(select(Post).where(Post.thread_id == thread_id, *due).order_by(Post.id)).scalars())
+        in_thread = select(Post).where(Post.thread_id == thread_id, *due).order_by(Post.id)
+        posts = list(session.execute(in_thread).scalars())
         _random.shuffle(posts)
         progress = True
         while posts and progress:  # a reply waits for the post it answers, if that comes in the same release
