@@ -87,9 +87,15 @@ def provisional_place(parent: Post | None, post: Post) -> tuple[str, int]:
     return (f"{parent.path}.{segment}", parent.depth + 1) if parent is not None else (segment, 0)
 
 
+def waiting_mark(member_id: int) -> str:
+    """The mark a member's waiting posts carry (Post.waiting_mark)."""
+    return safespace.member_seal(member_id, "waiting")
+
+
 def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, author: Viewer) -> None:
     """Hold, queue or publish a post just written (flushed, with its place in the thread)."""
     now = utcnow()
+    post.waiting_mark = waiting_mark(author.id)
     if needs_approval(author, channel):
         post.status = PostStatus.pending
         # In the safe space even the moderators see it only from the next release on.
@@ -165,7 +171,7 @@ def _publish(session: Session, post: Post, thread: Thread, channel: Channel, *, 
         post.depth = parent.depth + 1 if parent else 0
     if post.seal and not post.pseudonym:
         post.pseudonym = pseudonym_for(session, thread.id, post.seal)
-    post.status, post.release_at = PostStatus.published, None
+    post.status, post.release_at, post.waiting_mark = PostStatus.published, None, None
     if channel.is_anonymous:
         post.created_at = safespace.day_only(at)
     if post.number == 1:
@@ -254,7 +260,7 @@ def hide(session: Session, *, post: Post, thread: Thread) -> bool:
     refresh_for_update(session, thread)
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count = max(0, thread.reply_count - 1)
-    post.hidden_from, post.status = post.status, PostStatus.hidden
+    post.hidden_from, post.status, post.waiting_mark = post.status, PostStatus.hidden, None
     session.add_all([post, thread])
     session.flush()
     return True
@@ -268,6 +274,9 @@ def restore(session: Session, *, post: Post, thread: Thread) -> bool:
     post.status, post.hidden_from = post.hidden_from or PostStatus.published, None
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count += 1
+    elif post.status in (PostStatus.pending, PostStatus.queued):
+        author_id = safespace.author_id_of(post)
+        post.waiting_mark = waiting_mark(author_id) if author_id is not None else None
     session.add_all([post, thread])
     session.flush()
     return True

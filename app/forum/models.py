@@ -105,6 +105,9 @@ class Post(SQLModel, table=True):
     # In the safe space, the release a queued post waits for (or at which a held one reaches the
     # moderators); null otherwise. A release time, not the time it was written.
     release_at: datetime | None = None
+    # While a post waits (held or queued): a keyed mark of its author (safespace.member_seal), so the
+    # author's own pages find it in one indexed read, whatever else waits; cleared when it is published.
+    waiting_mark: str | None = Field(default=None, max_length=64, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
 

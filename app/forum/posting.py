@@ -227,6 +227,8 @@ def rekey_posts(session: Session, old: safespace.Keys, new: safespace.Keys) -> i
             raise ValueError(f"post {post.public_id} does not decrypt with the old key")
         post.seal = safespace.seal(author_id, post.thread_id, new)
         post.sealed_author = safespace.seal_author(author_id, new)
+        if post.waiting_mark:
+            post.waiting_mark = safespace.member_seal(author_id, "waiting", new)
         session.add(post)
         changed += 1
     session.flush()

@@ -200,7 +200,7 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
 @router.get("/p/{post_id}")
 def show_post(session: SessionDep, viewer: OptionalUser, post_id: str):
     post, thread, _channel = post_or_404(session, post_id, viewer)
-    page = service.page_of_post(session, post)
+    page = service.page_of_post(session, post, viewer)
     query = f"?page={page}" if page > 1 else ""
     return RedirectResponse(f"{thread_url(thread)}{query}#post-{post.public_id}", status_code=303)
 

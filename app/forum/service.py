@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
-from app.forum import policies, visibility
+from app.forum import lifecycle, policies, visibility
 from app.forum.models import (
     Channel,
     ChannelKind,
@@ -175,29 +175,35 @@ def channel_threads(session: Session, channel: "Channel | ChannelRow", page_numb
     return list(map(ThreadListRow._make, connection.execute(_CHANNEL_PAGE, params))), page
 
 
-# Unlisted threads with their opening posts: few (held, or waiting for the next release), read
-# through a partial index.
+# Unlisted threads with their opening posts (held, or waiting for the next release). A member's own
+# are found from their waiting mark, so the work does not grow with what others have waiting (its
+# time would tell when they wrote); a moderator's also read the channel's unlisted threads (a
+# partial index) for those in their queue.
 _opening = Post.__table__.alias("opening")
-_WAITING_THREADS = (
-    select(Thread.public_id, Thread.title, Thread.slug, Thread.created_at, Thread.is_pending, _opening.c.thread_id,
-           _opening.c.author_id, _opening.c.seal, _opening.c.number, _opening.c.status, _opening.c.release_at)
-    .join(_opening, and_(_opening.c.thread_id == Thread.id, _opening.c.number == 1))
-    .where(Thread.channel_id == bindparam("channel_id"), Thread.is_pending)
-    .order_by(Thread.public_id)
-    .limit(200)
-)
+_OWN_OPENING = _opening.c.waiting_mark == bindparam("mark")
+
+
+@lru_cache(maxsize=2)
+def _waiting_threads(moderator: bool):
+    audience = visibility.Audience(member_id=0, is_moderator=moderator)
+    query = (
+        select(Thread.public_id, Thread.title, Thread.slug, _opening.c.status)
+        .join(_opening, and_(_opening.c.thread_id == Thread.id, _opening.c.number == 1))
+        .where(Thread.channel_id == bindparam("channel_id"), Thread.is_pending,
+               visibility.thread_filter(audience, Thread, _opening, _OWN_OPENING))
+        .order_by(Thread.public_id)
+        .limit(200)
+    )
+    return query if moderator else query.where(_OWN_OPENING)
 
 
 def waiting_threads(session: Session, channel, viewer: Viewer | None) -> list:
     """The channel's unlisted threads this viewer may see: their own, and for moderators those in
-    their queue. Ownership of a sealed thread is checked here, one seal at a time."""
+    their queue."""
     if viewer is None:
         return []
-    audience = policies.audience(viewer)
-    rows = session.connection().execute(_WAITING_THREADS, {"channel_id": channel.id}).all()
-    # Each row is the thread and its opening post at once.
-    return [row for row in rows
-            if visibility.can_see_thread(audience, row, row, own_opening=policies.is_own_post(viewer, row))]
+    params = {"channel_id": channel.id, "mark": lifecycle.waiting_mark(viewer.id)}
+    return session.connection().execute(_waiting_threads(policies.can_moderate(viewer)), params).all()
 
 
 _THREAD_WITH_CHANNEL = (select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id)
@@ -356,11 +362,21 @@ def reaction_summary(reactions: str | None) -> tuple[dict[str, int], set[str]]:
     return counts, mine
 
 
-def page_of_post(session: Session, post: Post) -> int:
-    """The thread page on which this post appears."""
-    before = session.execute(
-        select(func.count()).where(Post.thread_id == post.thread_id, Post.path < post.path)
-    ).scalar_one()
+@lru_cache(maxsize=4)
+def _posts_before(signed_in: bool, moderator: bool):
+    """How many posts come before one in its thread, among those this kind of audience sees there."""
+    audience = visibility.Audience(member_id=0 if signed_in else None, is_moderator=moderator)
+    return select(func.count()).select_from(_post).where(
+        _post.c.thread_id == bindparam("thread_id"), _post.c.path < bindparam("path"),
+        visibility.place_filter(audience, _post, _OWN if signed_in else None))
+
+
+def page_of_post(session: Session, post: Post, viewer: Viewer | None) -> int:
+    """The thread page on which this post appears for the viewer: counting only the posts they see
+    (counting others' waiting posts would tell that they exist)."""
+    params = {"thread_id": post.thread_id, "path": post.path, "viewer_id": viewer.id if viewer else -1,
+              "viewer_seal": safespace.seal(viewer.id, post.thread_id) if viewer else ""}
+    before = session.execute(_posts_before(viewer is not None, policies.can_moderate(viewer)), params).scalar_one()
     return before // get_settings().posts_per_page + 1
 
 
@@ -380,20 +396,19 @@ def member_activity(session: Session, member: Member, viewer: Viewer | None, lim
 
 
 _WAITING_POSTS = (
-    select(Post.public_id, Post.number, Post.thread_id, Post.author_id, Post.seal, Post.status, Post.release_at,
-           Thread.title, Channel.name.label("channel_name"), Channel.is_anonymous)
+    select(Post.public_id, Post.status, Thread.title, Channel.name.label("channel_name"))
     .join(Thread, Thread.id == Post.thread_id)
     .join(Channel, Channel.id == Thread.channel_id)
-    .where(Post.status.in_((PostStatus.pending, PostStatus.queued)))
+    .where(Post.waiting_mark == bindparam("mark"), Post.status.in_((PostStatus.pending, PostStatus.queued)))
     .order_by(Post.public_id)
-    .limit(500)
+    .limit(200)
 )
 
 
 def waiting_posts(session: Session, viewer: Viewer) -> list:
     """The viewer's own posts that others cannot see yet (held, or waiting for the next release), for
-    their own profile. Sealed ones are found by checking each waiting post's seal: they are few."""
-    return [row for row in session.execute(_WAITING_POSTS).all() if policies.is_own_post(viewer, row)]
+    their own profile: found by their waiting mark."""
+    return session.connection().execute(_WAITING_POSTS, {"mark": lifecycle.waiting_mark(viewer.id)}).all()
 
 
 def revisions_of(session: Session, post: Post) -> list[PostRevision]:
