@@ -22,6 +22,7 @@ from app.core.hooks import Hook
 from app.core.timeutil import utcnow
 from app.forum import visibility
 from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, Thread, ThreadTag
+from app.forum.service import slugify
 from app.safespace import service as safespace
 
 # Receivers take (session, *, post, thread, channel).
@@ -82,20 +83,16 @@ def needs_approval(author: Viewer, channel) -> bool:
 # New posts --------------------------------------------------------------------------------------
 
 def provisional_place(parent: Post | None, post: Post) -> tuple[str, int]:
-    """Path and depth of a post without a number: just after its parent's published replies."""
-    segment = "~" + post.public_id
+    """Path and depth of a post without a number (flushed, so with its id): just after its parent's
+    published replies, in the order written (shown to its author alone)."""
+    segment = f"~{post.id:012d}"
     return (f"{parent.path}.{segment}", parent.depth + 1) if parent is not None else (segment, 0)
-
-
-def waiting_mark(member_id: int) -> str:
-    """The mark a member's waiting posts carry (Post.waiting_mark)."""
-    return safespace.member_seal(member_id, "waiting")
 
 
 def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, author: Viewer) -> None:
     """Hold, queue or publish a post just written (flushed, with its place in the thread)."""
     now = utcnow()
-    post.waiting_mark = waiting_mark(author.id)
+    post.waiting_mark = safespace.waiting_mark(author.id)
     if needs_approval(author, channel):
         post.status = PostStatus.pending
         # In the safe space even the moderators see it only from the next release on.
@@ -107,6 +104,9 @@ def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, au
         post.status = PostStatus.queued  # until _publish: the post it answers is published already
         _publish_if_ready(session, post, thread, channel, at=_publication_time(channel, now))
         return
+    if post.number is None:
+        parent = session.get(Post, post.parent_id) if post.parent_id else None
+        post.path, post.depth = provisional_place(parent, post)
     session.add(post)
     session.flush()
 
@@ -121,7 +121,9 @@ def approve(session: Session, *, post: Post, thread: Thread, channel: Channel) -
         session.flush()
     else:
         post.status, post.release_at = PostStatus.queued, None
-        _publish_if_ready(session, post, thread, channel, at=_publication_time(channel, utcnow()))
+        at = _publication_time(channel, utcnow())
+        if _publish_if_ready(session, post, thread, channel, at=at):
+            _publish_waiting_replies(session, post, thread, channel, at=at)
     return True
 
 
@@ -184,11 +186,15 @@ def _publish(session: Session, post: Post, thread: Thread, channel: Channel, *, 
     session.add_all([post, thread])
     session.flush()
     published(session, post=post, thread=thread, channel=channel)
-    if not on_schedule(channel):
-        waiting = select(Post).where(Post.parent_id == post.id, Post.status == PostStatus.queued,
-                                     Post.release_at.is_(None))
-        for child in session.execute(waiting).scalars().all():
-            _publish_if_ready(session, child, thread, channel, at=at)
+
+
+def _publish_waiting_replies(session: Session, post: Post, thread: Thread, channel: Channel, *, at: datetime) -> None:
+    """Replies approved while the post they answer waited (outside the schedule) follow it out."""
+    waiting = select(Post).where(Post.thread_id == thread.id, Post.parent_id == post.id,
+                                 Post.status == PostStatus.queued, Post.release_at.is_(None))
+    for reply in session.execute(waiting).scalars().all():
+        if _publish_if_ready(session, reply, thread, channel, at=at):
+            _publish_waiting_replies(session, reply, thread, channel, at=at)
 
 
 def pseudonym_for(session: Session, thread_id: int, post_seal: str) -> str:
@@ -241,6 +247,7 @@ def release_due(session: Session, now: datetime | None = None) -> int:
                     posts.remove(post)
                     released += 1
                     progress = True
+    _apply_due_edits(session, at)
     return released
 
 
@@ -261,6 +268,8 @@ def hide(session: Session, *, post: Post, thread: Thread) -> bool:
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count = max(0, thread.reply_count - 1)
     post.hidden_from, post.status, post.waiting_mark = post.status, PostStatus.hidden, None
+    if post.pending_body_md is not None:  # an edit waiting for release is dropped with the post
+        post.pending_body_md = post.pending_body_html = post.pending_title = post.release_at = None
     session.add_all([post, thread])
     session.flush()
     return True
@@ -276,7 +285,7 @@ def restore(session: Session, *, post: Post, thread: Thread) -> bool:
         thread.reply_count += 1
     elif post.status in (PostStatus.pending, PostStatus.queued):
         author_id = safespace.author_id_of(post)
-        post.waiting_mark = waiting_mark(author_id) if author_id is not None else None
+        post.waiting_mark = safespace.waiting_mark(author_id) if author_id is not None else None
     session.add_all([post, thread])
     session.flush()
     return True
@@ -292,6 +301,7 @@ def delete_post(session: Session, *, post: Post, thread: Thread) -> bool:
         return False
     was_published = post.status == PostStatus.published
     post.status, post.body_md, post.body_html = PostStatus.deleted, "", ""
+    post.pending_body_md = post.pending_body_html = post.pending_title = post.release_at = None
     post.edited_at = safespace.day_only(utcnow()) if post.seal else utcnow()
     session.add(post)
     session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
@@ -314,14 +324,53 @@ def _erase(session: Session, post: Post, thread: Thread) -> None:
         session.delete(thread)
     else:
         erasing(session, post_ids=[post.id], thread_id=None)
-        session.execute(update(Post).where(Post.parent_id == post.id).values(parent_id=post.parent_id))
+        session.execute(update(Post).where(Post.thread_id == thread.id, Post.parent_id == post.id)
+                        .values(parent_id=post.parent_id))
         session.delete(post)
     session.flush()
 
 
-def record_edit(session: Session, *, post: Post, thread: Thread, channel: Channel) -> None:
-    """After an edit of the words or the title: editing never changes a post's state (a published
-    post stays published, whoever edits it and however new their account)."""
+def edit(session: Session, *, post: Post, thread: Thread, channel: Channel, body: str, body_html: str,
+         title: str | None) -> bool:
+    """Change a post's words (and, for post 1, its thread's title). Editing never changes a post's
+    state: a published post stays published, whoever edits it and however new their account. In the
+    safe space the change reaches others at the next release, like a new post (returns True then);
+    the author sees it at once."""
+    if on_schedule(channel) and post.status == PostStatus.published:
+        post.pending_body_md, post.pending_body_html = body, body_html
+        post.pending_title = title if title is not None and title != thread.title else None
+        post.release_at = next_release(utcnow())
+        session.add(post)
+        session.flush()
+        return True
+    _change_words(session, post, thread, channel, body=body, body_html=body_html, title=title, at=utcnow())
+    return False
+
+
+def _change_words(session: Session, post: Post, thread: Thread, channel: Channel, *, body: str, body_html: str,
+                  title: str | None, at: datetime) -> None:
+    if body != post.body_md:
+        if visibility.is_released(post):  # before release nobody else has read it: no revision, no mark
+            session.add(PostRevision(post_id=post.id, body_md=post.body_md,
+                                     created_at=post.edited_at or post.created_at))
+            post.edited_at = safespace.day_only(at) if post.seal else at
+        post.body_md, post.body_html = body, body_html
+    if title is not None and post.number == 1 and title != thread.title:
+        thread.title, thread.slug = title, slugify(title)
+    post.pending_body_md = post.pending_body_html = post.pending_title = None
+    session.add_all([post, thread])
     session.flush()
     if visibility.is_released(post) and post.status != PostStatus.deleted:
         changed(session, post=post, thread=thread, channel=channel)
+
+
+def _apply_due_edits(session: Session, at: datetime) -> None:
+    """The edits of published safe-space posts that waited for this release."""
+    due = select(Post).where(Post.status == PostStatus.published, Post.pending_body_md.is_not(None),
+                             Post.release_at <= at).order_by(Post.id)
+    for post in session.execute(due).scalars().all():
+        thread = session.get(Thread, post.thread_id)
+        refresh_for_update(session, thread)
+        post.release_at = None
+        _change_words(session, post, thread, session.get(Channel, thread.channel_id), body=post.pending_body_md,
+                      body_html=post.pending_body_html, title=post.pending_title, at=at)

@@ -108,6 +108,11 @@ class Post(SQLModel, table=True):
     # While a post waits (held or queued): a keyed mark of its author (safespace.member_seal), so the
     # author's own pages find it in one indexed read, whatever else waits; cleared when it is published.
     waiting_mark: str | None = Field(default=None, max_length=64, index=True)
+    # In the safe space an edit of a published post reaches others at the next release too
+    # (release_at): until then its author alone sees the new words (and, for post 1, title).
+    pending_body_md: str | None = None
+    pending_body_html: str | None = None
+    pending_title: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
 

@@ -14,9 +14,9 @@ from app.core.hooks import Hook
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
-from app.forum import lifecycle, policies, visibility
+from app.forum import lifecycle, policies
 from app.forum.markdown import one_line, render_markdown
-from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, ReactionKind, Tag, Thread, ThreadTag
+from app.forum.models import Channel, Post, PostStatus, Reaction, ReactionKind, Tag, Thread, ThreadTag
 from app.forum.service import parse_tags, slugify
 from app.safespace import service as safespace
 
@@ -83,8 +83,6 @@ def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer
     if parent is None and thread.post_count == 0:  # the opening post: number 1 from the start
         thread.post_count, post.number, post.path = 1, 1, f"{1:0{lifecycle.PATH_WIDTH}d}"
         session.add(thread)
-    else:
-        post.path, post.depth = lifecycle.provisional_place(parent, post)
     if channel.is_anonymous:
         post.seal = safespace.seal(author.id, thread.id)
         post.sealed_author = safespace.seal_author(author.id)
@@ -188,19 +186,9 @@ def edit_post(
         check_title(title, problems)
     if problems:
         return problems
-    if body != post.body_md:
-        if visibility.is_released(post):  # before release nobody else has read it: no revision, no mark
-            session.add(PostRevision(post_id=post.id, body_md=post.body_md,
-                                     created_at=post.edited_at or post.created_at))
-            post.edited_at = safespace.day_only(utcnow()) if post.seal else utcnow()
-        post.body_md = body
-        post.body_html = render_markdown(body).html
-        session.add(post)
-    if title is not None and post.number == 1 and one_line(title) != thread.title:
-        thread.title = one_line(title)
-        thread.slug = slugify(thread.title)
-        session.add(thread)
-    lifecycle.record_edit(session, post=post, thread=thread, channel=channel)
+    lifecycle.edit(session, post=post, thread=thread, channel=channel, body=body,
+                   body_html=render_markdown(body).html if body != post.body_md else post.body_html,
+                   title=one_line(title) if title is not None and post.number == 1 else None)
     return problems
 
 

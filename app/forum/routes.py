@@ -49,7 +49,8 @@ def post_context(request, session, thread, channel, viewer, rows, **options) -> 
         max_depth=get_settings().max_nesting_depth, **options,
     )
     return {"thread": thread, "channel": channel, "posts": posts, "can_reply": can_reply,
-            "needs_guidelines": needs_guidelines(session, viewer, channel), "thread_url": thread_url(thread)}
+            "needs_guidelines": needs_guidelines(session, viewer, channel), "thread_url": thread_url(thread),
+            "will_be_held": can_reply and lifecycle.needs_approval(viewer, channel)}
 
 
 def reaction_labels() -> list[tuple[str, str]]:
@@ -86,7 +87,8 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
 
 def _new_thread_page(request, session, viewer, channel, form: dict, problems: dict, status_code: int = 200):
     context = {"channel": channel, "form": form, "problems": problems,
-               "needs_guidelines": needs_guidelines(session, viewer, channel)}
+               "needs_guidelines": needs_guidelines(session, viewer, channel),
+               "will_be_held": lifecycle.needs_approval(viewer, channel)}
     return render(request, "forum/thread_new.html", context, status_code=status_code)
 
 
@@ -130,10 +132,11 @@ def waiting_message(session, post_or_thread, *, opening: bool = False) -> str:
         return (_("Your thread is waiting for a moderator's approval. Only you can see it until then.") if opening
                 else _("Your reply is waiting for a moderator's approval. Only you can see it until then."))
     at = f"{to_site_time(post.release_at):%H:%M}"
-    return (_("Your thread is started. Others will see it from %(time)s, at the safe space's next release.",
-              time=at) if opening
-            else _("Your reply is posted. Others will see it from %(time)s, at the safe space's next release.",
-                   time=at))
+    if opening:
+        return _("Your thread is started. Others will see it from %(time)s (UK time), at the safe space's next "
+                 "release.", time=at)
+    return _("Your reply is posted. Others will see it from %(time)s (UK time), at the safe space's next release.",
+             time=at)
 
 
 @router.get("/t/{ref}")
@@ -227,7 +230,8 @@ def edit_post(request: Request, session: SessionDep, viewer: CurrentUser, post_i
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_edit_post(viewer, post):
         raise NotFound()
-    form = {"body": post.body_md, "title": thread.title}
+    form = {"body": post.pending_body_md if post.pending_body_md is not None else post.body_md,
+            "title": post.pending_title or thread.title}
     return _edit_page(request, session, viewer, post, thread, channel, form, {})
 
 
@@ -242,8 +246,13 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
     if problems:
         form = {"body": body, "title": title if title is not None else thread.title}
         return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)
-    updated = (_("Your post has been updated.") if post.status != "pending"
-               else _("Your post has been updated. It is still waiting for a moderator's approval."))
+    if post.pending_body_md is not None:
+        updated = _("Your changes are saved. Others will see them from %(time)s (UK time), at the safe space's "
+                    "next release.", time=f"{to_site_time(post.release_at):%H:%M}")
+    elif post.status == "pending":
+        updated = _("Your post has been updated. It is still waiting for a moderator's approval.")
+    else:
+        updated = _("Your post has been updated.")
     if not wants_fragment(request):
         flash(request, updated)
         return redirect(request, f"/p/{post.public_id}")

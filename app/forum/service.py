@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
-from app.forum import lifecycle, policies, visibility
+from app.forum import policies, visibility
 from app.forum.models import (
     Channel,
     ChannelKind,
@@ -202,7 +202,7 @@ def waiting_threads(session: Session, channel, viewer: Viewer | None) -> list:
     their queue."""
     if viewer is None:
         return []
-    params = {"channel_id": channel.id, "mark": lifecycle.waiting_mark(viewer.id)}
+    params = {"channel_id": channel.id, "mark": safespace.waiting_mark(viewer.id)}
     return session.connection().execute(_waiting_threads(policies.can_moderate(viewer)), params).all()
 
 
@@ -293,7 +293,7 @@ def _post_rows_statement():
                  .where(reaction.c.post_id == post.c.id).scalar_subquery().label("reactions"))
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
-               post.c.seal, post.c.pseudonym, post.c.body_html, post.c.status,
+               post.c.seal, post.c.pseudonym, post.c.body_html, post.c.pending_body_html, post.c.status,
                type_coerce(post.c.release_at, String).label("release_at"),
                type_coerce(post.c.created_at, String).label("created_at"),
                type_coerce(post.c.edited_at, String).label("edited_at"),
@@ -396,7 +396,8 @@ def member_activity(session: Session, member: Member, viewer: Viewer | None, lim
 
 
 _WAITING_POSTS = (
-    select(Post.public_id, Post.status, Thread.title, Channel.name.label("channel_name"))
+    select(Post.public_id, Post.number, Post.status, Post.release_at, Thread.title,
+           Channel.name.label("channel_name"))
     .join(Thread, Thread.id == Post.thread_id)
     .join(Channel, Channel.id == Thread.channel_id)
     .where(Post.waiting_mark == bindparam("mark"), Post.status.in_((PostStatus.pending, PostStatus.queued)))
@@ -408,7 +409,7 @@ _WAITING_POSTS = (
 def waiting_posts(session: Session, viewer: Viewer) -> list:
     """The viewer's own posts that others cannot see yet (held, or waiting for the next release), for
     their own profile: found by their waiting mark."""
-    return session.connection().execute(_WAITING_POSTS, {"mark": lifecycle.waiting_mark(viewer.id)}).all()
+    return session.connection().execute(_WAITING_POSTS, {"mark": safespace.waiting_mark(viewer.id)}).all()
 
 
 def revisions_of(session: Session, post: Post) -> list[PostRevision]:

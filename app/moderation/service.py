@@ -96,7 +96,6 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
     Through an anonymous post only from anonymous channels: a suspension from every channel would let
     a moderator watch which named member fell silent."""
     problems = Problems()
-    _check_reason(reason, problems)
     if kind not in SanctionKind.__members__:
         problems.add("kind", _("Choose a warning or a suspension."))
     if scope not in SanctionScope.__members__:
@@ -109,6 +108,7 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
             problems.add("days", _("Enter a number of days from 1 to %(max)s.", max=MAX_SUSPENSION_DAYS))
         else:
             expires_at = utcnow() + timedelta(days=int(days))
+    _check_reason(reason, problems)  # last, as the reason comes last in the form
     author_id = safespace.author_id_of(post)
     if author_id is None:
         problems.add("kind", _("This post's author can no longer be reached."))

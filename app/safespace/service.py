@@ -68,6 +68,12 @@ def member_seal(member_id: int, purpose: str, with_keys: Keys | None = None) -> 
     return hmac.new(key, f"{purpose}:{member_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def waiting_mark(member_id: int) -> str:
+    """The mark a member's posts carry while they wait (Post.waiting_mark): how their own pages find
+    them in one read. A member seal, so without the key it names nobody."""
+    return member_seal(member_id, "waiting")
+
+
 def encrypt(data: bytes, with_keys: Keys | None = None) -> str:
     """Authenticated encryption with a random IV and no time in the token."""
     return (with_keys or keys()).author.encrypt_at_time(data, 0).decode()

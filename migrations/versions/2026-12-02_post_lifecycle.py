@@ -3,8 +3,9 @@
 - ``post.number`` may be null: a reply is numbered when it is published, so a held one leaves no
   gap. Held replies lose the number (and pseudonym letter) they were given when written, and take
   a place after their parent's published replies until they are published.
-- ``post.release_at``: the safe-space release a queued post waits for; ``post.waiting_mark``: a keyed
-  mark of a waiting post's author, for their own pages (posts already held get none).
+- ``post.release_at``: the safe-space release a queued post (or an edit) waits for;
+  ``post.waiting_mark``: a keyed mark of a waiting post's author, for their own pages (posts already
+  held get none); ``post.pending_*``: an edit waiting for the release.
 - ``moderation_action.channel_id``: the channel an action was in, so that an approval in an
   anonymous channel can be logged without its post, its thread or its time (the day only); the
   approvals already logged there lose theirs.
@@ -30,6 +31,9 @@ def upgrade() -> None:
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.add_column(sa.Column('release_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('waiting_mark', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('pending_body_md', sa.String(), nullable=True))
+        batch_op.add_column(sa.Column('pending_body_html', sa.String(), nullable=True))
+        batch_op.add_column(sa.Column('pending_title', sa.String(length=200), nullable=True))
         batch_op.alter_column('number', existing_type=sa.Integer(), nullable=True)
         batch_op.create_index(batch_op.f('ix_post_waiting_mark'), ['waiting_mark'], unique=False)
     with op.batch_alter_table('moderation_action', schema=None) as batch_op:
@@ -88,4 +92,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_post_waiting_mark'))
         batch_op.alter_column('number', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('waiting_mark')
+        batch_op.drop_column('pending_title')
+        batch_op.drop_column('pending_body_html')
+        batch_op.drop_column('pending_body_md')
         batch_op.drop_column('release_at')

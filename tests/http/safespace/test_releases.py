@@ -127,3 +127,25 @@ def test_posts_still_queued_when_releases_are_turned_off_go_out(session, safe_sp
     assert lifecycle.release_due(session) == 1
     session.refresh(thread)
     assert not thread.is_pending
+
+
+def test_an_edit_reaches_others_at_the_next_release_and_its_author_at_once(client_as, safe_space, session, hourly):
+    author = make_member(session)
+    thread = make_thread(session, channel=safe_space, author=author, title="Before the edit", body="Old words")
+    lifecycle.release_due(session, utcnow() + timedelta(hours=1))
+    opening = session.execute(select(Post).where(Post.thread_id == thread.id)).scalar_one()
+    observer = client_as(make_member(session))
+    before = _seen(observer, thread)
+    mine = client_as(author)
+    saved = mine.form(f"/p/{opening.public_id}/edit", {"body": "New words", "title": "After the edit"},
+                      follow_redirects=True)
+    assert "Others will see them from" in saved.text and "New words" in saved.text
+    assert "New words" in mine.get(f"/p/{opening.public_id}/edit").text  # the form shows what is waiting
+    assert _seen(observer, thread) == before  # no new words, no "edited", no new title
+    session.refresh(opening)
+    lifecycle.release_due(session, opening.release_at)
+    session.refresh(thread)
+    page = _seen(observer, thread)[2][1]
+    assert "New words" in page and "Old words" not in page and ">edited<" in page
+    assert thread.title == "After the edit"
+    assert client_as(make_member(session)).get("/search", params={"q": "new words"}).text.count("After the edit") >= 1
