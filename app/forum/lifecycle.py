@@ -13,7 +13,7 @@ Who sees a post in each state is app/forum/visibility.py's.
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlmodel import Session
 
 from app.accounts.models import Viewer
@@ -38,14 +38,22 @@ MAX_PATH_DEPTH = 50  # deeper replies attach to their ancestor at this depth (pa
 _random = secrets.SystemRandom()
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the transaction that held the locks is over
+        session.info.pop("locked_threads", None)
+
+
 def refresh_for_update(session: Session, thread: Thread) -> None:
     """Re-read the thread under a row lock (FOR UPDATE on PostgreSQL; SQLite writers already hold the
     database's write lock), so counters and post numbers are never computed from a stale copy. Take
     it before writing a post of the thread: the post's foreign key takes a share lock on the thread's
     row, and two writers each holding one while waiting for the other's would deadlock."""
-    if thread.id is not None:
+    locked = session.info.setdefault("locked_threads", set())  # once a transaction: the lock holds to its end
+    if thread.id is not None and thread.id not in locked:
         session.flush()
         session.refresh(thread, with_for_update=True)
+        locked.add(thread.id)
 
 
 # The safe space's releases ----------------------------------------------------------------------

@@ -224,3 +224,23 @@ def test_keyboard_only_reply(open_page, forum, js):
         expect(page.locator("#live-region")).to_have_text("Your reply has been posted.")
     else:
         expect(page.locator(".flash")).to_have_text("Your reply has been posted.")
+
+
+def test_axe_on_a_new_members_held_posts(open_page, forum, axe_check):
+    """A new account's safe-space thread waits for a moderator: its author's views of it (the thread,
+    the channel's "Not published yet" list, their own profile's) and the delete confirmation."""
+    page = open_page("new")
+    path = forum.start_thread(page.context, "safe-space", "A worry we have not shared before",
+                              "We tried something and it went badly.", guidelines="yes")
+    for url, marker, label in (
+        (path, ".post .notice", "own held thread"),
+        ("/c/safe-space", "section.waiting", "channel with own held thread"),
+        (f"/u/{page.member.handle}", "h2:text('Your posts not published yet')", "own profile with held posts"),
+    ):
+        page.goto(url)
+        expect(page.locator(marker).first).to_be_visible()
+        axe_check(page, label)
+    page.goto(path)
+    page.locator("a[href$='/delete']").first.click()
+    expect(page.locator("h1")).to_have_text("Delete your thread?")
+    axe_check(page, "deleting an unseen thread")
