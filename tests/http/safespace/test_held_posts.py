@@ -184,3 +184,20 @@ def test_pre_moderation_and_locks_bind_moderators_in_the_safe_space(client_as, s
     session.add(named_locked)
     session.flush()
     assert _reply(moderator, named_locked, "Moderators may still answer here").status_code == 303
+
+
+def test_a_permalink_moves_for_nobody_when_a_post_is_held_before_it(client_as, safe_space, session, monkeypatch):
+    """A permalink names the page its post is on: counting others' waiting posts would move it."""
+    from app.core.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "posts_per_page", 3)
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    opening = first_post(session, thread)
+    last = [make_reply(session, thread, author=make_member(session), body=f"Reply {n}") for n in range(2)][-1]
+    observers = [client_as(make_member(session)), client_as(make_member(session, role="moderator"))]
+    before = [browser.get(f"/p/{last.public_id}").headers["location"] for browser in observers]
+    assert "page=" not in before[0]
+    monkeypatch.setattr(get_settings(), "safe_space_release_minutes", 60)  # moderators too, until the release
+    _reply(client_as(_newcomer(session)), thread, "Held, answering the first post", parent_id=opening.public_id)
+    _reply(client_as(make_member(session)), thread, "Queued, answering the first post", parent_id=opening.public_id)
+    assert [browser.get(f"/p/{last.public_id}").headers["location"] for browser in observers] == before
