@@ -80,7 +80,6 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
         "thread_rows": render_thread_rows(threads, anonymous=channel.is_anonymous),
         "can_start": policies.can_start_thread(viewer, channel),
         "waiting": service.waiting_threads(session, channel, viewer) if pager.number == 1 else [],
-        "release_minutes": lifecycle.release_minutes() if channel.is_anonymous else 0,
     }
     return render(request, "forum/channel_show.html", context, block="thread_list")
 
