@@ -81,7 +81,9 @@ class Is:
         table = tables[self.table]
         column = getattr(getattr(table, "c", table), self.column)  # a Table, an alias or a model
         if self.values is not None:
-            clause = column.in_(self.values)
+            # Equalities, not IN: an IN of a tuple is an "expanding" parameter, which SQLAlchemy
+            # splices into the SQL on every execution.
+            clause = or_(*(column == value for value in self.values))
         elif self.value is None:
             clause = column.is_(None)
         else:
@@ -130,21 +132,25 @@ class PostRule:
     def __init__(self, rule: tuple) -> None:
         leaves = [leaf for _, condition in rule for leaf in _leaves(condition)]
         assert all(leaf.table == "post" for leaf in leaves)
-        self.rule = rule
         compared = sorted({leaf.column for leaf in leaves if leaf.value is not None or leaf.values})
         nulls = sorted({leaf.column for leaf in leaves} - set(compared))
-        # The facts as one tuple, read by a function written out for these columns: a page asks for
-        # every post, and a generic loop over the columns cost more than the rest of the check.
         facts = ", ".join([f"post.{c}" for c in compared] + [f"post.{c} is None" for c in nulls])
-        self.facts = eval(f"lambda post: ({facts},)")  # noqa: S307 (column names from the rules above)
-        self._answers: dict[tuple, bool] = {}
+        answers: dict[tuple, bool] = {}
+
+        def work_out(roles, post, key):
+            answers[key] = answer = allows(rule, roles, {"post": post})
+            return answer
+
+        # Written out for these columns: a page asks for every post, and a generic loop over the
+        # columns (or a call more) cost more than the rest of the check.
+        source = (f"def check(roles, post):\n    key = (roles, {facts})\n    answer = answers.get(key)\n"
+                  f"    return work_out(roles, post, key) if answer is None else answer")
+        scope = {"answers": answers, "work_out": work_out}
+        exec(source, scope)  # noqa: S102 (column names from the rules below)
+        self.check = scope["check"]
 
     def __call__(self, roles: frozenset[Role], post) -> bool:
-        key = (roles, self.facts(post))
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = self._answers[key] = allows(self.rule, roles, {"post": post})
-        return answer
+        return self.check(roles, post)
 
 
 def where(rule: tuple, audience: Audience, tables: dict, own=None):
@@ -225,8 +231,8 @@ def can_read_body(audience: Audience, post, *, own: bool) -> bool:
 
 def body_reader(audience: Audience):
     """can_read_body for one audience and many posts (a page's): ``reads(post, own)``."""
-    roles = {False: audience.roles(False), True: audience.roles(True)}
-    return lambda post, own: _BODY(roles[own], post)
+    others, own_roles, check = audience.roles(False), audience.roles(True), _BODY.check
+    return lambda post, own: check(own_roles if own else others, post)
 
 
 def is_released(post) -> bool:
