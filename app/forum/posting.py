@@ -216,7 +216,7 @@ def rekey_posts(session: Session, old: safespace.Keys, new: safespace.Keys) -> i
         post.seal = safespace.seal(author_id, post.thread_id, new)
         post.sealed_author = safespace.seal_author(author_id, new)
         if post.waiting_mark:
-            post.waiting_mark = safespace.member_seal(author_id, "waiting", new)
+            post.waiting_mark = safespace.waiting_mark(author_id, new)
         session.add(post)
         changed += 1
     session.flush()

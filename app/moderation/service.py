@@ -13,7 +13,7 @@ from app.accounts.models import Member
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
-from app.forum import lifecycle, policies, posting
+from app.forum import lifecycle, policies, posting, visibility
 from app.forum.models import Channel, Post, PostStatus, Thread
 from app.moderation.models import ActionKind, ModerationAction, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
@@ -168,8 +168,8 @@ def forget_erased(session: Session, *, post_ids: list[int], thread_id: int | Non
                         .values(post_id=None, thread_id=None))
 
 
-# In the moderators' queue: held, and (in the safe space) past the release that brings it to them.
-_IN_QUEUE = (Post.status == PostStatus.pending, Post.release_at.is_(None))
+# Held, and in the moderators' queue (visibility.IN_QUEUE: in the safe space, from a release on).
+_IN_QUEUE = (Post.status == PostStatus.pending, visibility.IN_QUEUE.sql({"post": Post}))
 
 
 def pending_posts(session: Session) -> list:

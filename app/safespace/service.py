@@ -68,10 +68,10 @@ def member_seal(member_id: int, purpose: str, with_keys: Keys | None = None) -> 
     return hmac.new(key, f"{purpose}:{member_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def waiting_mark(member_id: int) -> str:
+def waiting_mark(member_id: int, with_keys: Keys | None = None) -> str:
     """The mark a member's posts carry while they wait (Post.waiting_mark): how their own pages find
     them in one read. A member seal, so without the key it names nobody."""
-    return member_seal(member_id, "waiting")
+    return member_seal(member_id, "waiting", with_keys)
 
 
 def encrypt(data: bytes, with_keys: Keys | None = None) -> str:

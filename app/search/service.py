@@ -19,7 +19,7 @@ from app.accounts.models import Viewer
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import as_utc
-from app.forum import lifecycle
+from app.forum import lifecycle, visibility
 from app.forum import service as forum_service
 from app.forum.markdown import one_line, plain_text
 from app.forum.models import Channel, Post, PostStatus, Thread
@@ -191,8 +191,8 @@ def reindex(session: Session) -> int:
     posts = connection.execute(select(Post.id, Post.number, Thread.title, Post.body_html, Channel.is_anonymous)
                                .join(Thread, Thread.id == Post.thread_id)
                                .join(Channel, Channel.id == Thread.channel_id)
-                               .where(Post.status.in_((PostStatus.published, PostStatus.hidden)),
-                                      Post.number.is_not(None))).all()
+                               .where(visibility.RELEASED.sql({"post": Post}),
+                                      Post.status != PostStatus.deleted)).all()
     rows = [document(post_id, number, title, plain_text(body_html), sealed=anonymous)
             for post_id, number, title, body_html, anonymous in posts]
     for start in range(0, len(rows), 5000):
