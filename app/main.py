@@ -22,7 +22,7 @@ from app.core.browser import BrowserStateMiddleware
 from app.core.config import get_settings
 from app.core.csrf import require_csrf
 from app.core.db import get_database, is_sqlite
-from app.core.deps import NotFound, SignInRequired
+from app.core.deps import Forbidden, NotFound, SignInRequired
 from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
 from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
@@ -32,6 +32,7 @@ from app.core.timeutil import utcnow
 from app.forum import lifecycle
 from app.forum.routes import router as forum_router
 from app.moderation.routes import router as moderation_router
+from app.moderation.thread_routes import router as moderation_thread_router
 from app.notifications.routes import router as notifications_router
 from app.search.routes import router as search_router
 
@@ -97,6 +98,7 @@ def create_app() -> FastAPI:
     app.include_router(search_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)
+    app.include_router(moderation_thread_router)
     app.include_router(moderation_router)
     _add_error_pages(app)
     return app
@@ -144,6 +146,10 @@ def _add_error_pages(app: FastAPI) -> None:
     async def not_found(request: Request, _exc: NotFound) -> Response:
         return _error_page(request, 404, _("Page not found"),
                            _("There is nothing here, or you need to sign in to see it."))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error_page(request, 403, _("You cannot do that here"), exc.message)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, _exc: SignInRequired) -> Response:

@@ -1,6 +1,7 @@
 """Every domain's models, imported once so Alembic sees one metadata."""
 
 from app.accounts.models import (  # noqa: F401
+    ChannelModerator,
     Invitation,
     Member,
     Organisation,
@@ -16,8 +17,9 @@ from app.forum.models import (  # noqa: F401
     Reaction,
     Tag,
     Thread,
+    ThreadRedirect,
     ThreadTag,
 )
-from app.moderation.models import ModerationAction, Sanction  # noqa: F401
+from app.moderation.models import ModerationAction, Report, Sanction  # noqa: F401
 from app.notifications.models import Notification, SealedNotification  # noqa: F401
 from app.safespace.models import GuidelinesConsent  # noqa: F401

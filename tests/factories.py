@@ -75,3 +75,13 @@ def first_post(session: Session, thread: Thread) -> Post:
     from sqlalchemy import select
 
     return session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
+
+
+def make_channel_moderator(session: Session, channel: Channel, **overrides) -> Member:
+    """A member who moderates this one channel."""
+    from app.accounts.models import ChannelModerator
+
+    member = make_member(session, **overrides)
+    session.add(ChannelModerator(member_id=member.id, channel_id=channel.id))
+    session.flush()
+    return member

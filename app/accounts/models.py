@@ -54,12 +54,24 @@ class Member(SQLModel, table=True):
         return self.role in (Role.moderator, Role.admin)
 
     @property
+    def is_site_moderator(self) -> bool:
+        return self.role in (Role.moderator, Role.admin)
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
 
 
 class PilotAffiliation(SQLModel, table=True):
     __tablename__ = "pilot_affiliation"
+    member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True, ondelete="CASCADE")
+
+
+class ChannelModerator(SQLModel, table=True):
+    """A moderator of one channel (site moderators and admins moderate every channel without a row)."""
+
+    __tablename__ = "channel_moderator"
     member_id: int = Field(foreign_key="member.id", primary_key=True, ondelete="CASCADE")
     channel_id: int = Field(foreign_key="channel.id", primary_key=True, ondelete="CASCADE")
 
@@ -98,15 +110,22 @@ class Viewer:
     status: str
     created_at: datetime
     unread: int = 0  # unread notifications, for the header
+    moderates: frozenset[int] = frozenset()  # ids of the channels they moderate (ChannelModerator)
+    waiting: int = 0  # items in their review queue, for a moderator's header
 
     @classmethod
-    def of(cls, member, unread: int = 0) -> "Viewer":
+    def of(cls, member, unread: int = 0, moderates: frozenset[int] = frozenset()) -> "Viewer":
         """From a Member, or any row with its id, handle, display_name, role, status and created_at."""
         return cls(id=member.id, handle=member.handle, display_name=member.display_name, role=member.role,
-                   status=member.status, created_at=member.created_at, unread=unread)
+                   status=member.status, created_at=member.created_at, unread=unread, moderates=moderates)
 
     @property
     def is_moderator(self) -> bool:
+        """Moderates some channel, or all of them: may open the moderators' pages."""
+        return self.role in (Role.moderator, Role.admin) or bool(self.moderates)
+
+    @property
+    def is_site_moderator(self) -> bool:
         return self.role in (Role.moderator, Role.admin)
 
     @property

@@ -2,14 +2,15 @@
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import Row, bindparam, delete, select
+from sqlalchemy import Row, String, bindparam, cast, delete, func, literal_column, select
 from sqlmodel import Session
 
 from app.accounts.models import (
+    ChannelModerator,
     Invitation,
     Member,
     MemberStatus,
@@ -213,11 +214,20 @@ def end_session(session: Session, browser_key: str) -> None:
     session.execute(delete(UserSession).where(UserSession.key_hash == token_hash(browser_key)))
 
 
+# The ids of the channels a member moderates, as one comma-separated column of the viewer lookup.
+_MODERATES = (select(func.aggregate_strings(cast(ChannelModerator.channel_id, String), literal_column("','")))
+              .where(ChannelModerator.member_id == Member.id).scalar_subquery().label("moderates"))
+
+
+def moderated_ids(moderates: str | None) -> frozenset[int]:
+    return frozenset(int(part) for part in moderates.split(",")) if moderates else frozenset()
+
+
 @lru_cache(maxsize=4)
 def _member_for_browser_statement(columns: tuple):
     return (
         select(Member.id, Member.handle, Member.display_name, Member.role, Member.status, Member.created_at,
-               *columns)
+               _MODERATES, *columns)
         .join(UserSession, UserSession.member_id == Member.id)
         .where(UserSession.key_hash == bindparam("key_hash"), UserSession.created_at > bindparam("oldest"))
         .where(Member.status == MemberStatus.active)
@@ -241,13 +251,23 @@ def count_unread_with(counter: UnreadCounter) -> None:
     _unread_counters[:] = [counter]
 
 
+# How many items wait in a moderator's review queue: receivers take (session, viewer) and return a
+# count (moderation connects its queue's).
+review_counts = Hook("review counts")
+
+
 def viewer_for_browser(session: Session, browser_key: str) -> Viewer | None:
-    """The signed-in member as a Viewer, with their unread count, in one query (and the counter's own)."""
+    """The signed-in member as a Viewer, with their unread count, in one query (and the counter's own);
+    a moderator's also with the count of their review queue (one more)."""
     counter = _unread_counters[0] if _unread_counters else None
     member = member_for_browser(session, browser_key, columns=(counter.column,) if counter else ())
     if member is None:
         return None
-    return Viewer.of(member, counter.count(session, member.id, getattr(member, counter.column.name)) if counter else 0)
+    unread = counter.count(session, member.id, getattr(member, counter.column.name)) if counter else 0
+    viewer = Viewer.of(member, unread, moderated_ids(member.moderates))
+    if viewer.is_moderator:
+        viewer = replace(viewer, waiting=sum(review_counts(session, viewer)))
+    return viewer
 
 
 def member_for_browser(session: Session, browser_key: str, *, columns: tuple = ()) -> Row | None:

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     safe_space_new_member_days: int = 7
     # Safe-space posts reach other readers in releases this many minutes apart, on the clock; 0: at once.
     safe_space_release_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # Reports of posts a member may make per hour.
+    report_limit: int = 10
+    # The transparency log (/moderation) names the moderator who acted, instead of "a moderator".
+    transparency_names_moderators: bool = False
 
     @model_validator(mode="after")
     def _secret_key_present(self) -> "Settings":

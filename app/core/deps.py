@@ -17,3 +17,12 @@ class SignInRequired(Exception):
 
 class NotFound(Exception):
     """Raised for anything the viewer may not see: a 404, never a 403, so nothing can be probed."""
+
+
+class Forbidden(Exception):
+    """Raised for what the viewer may see but not do (a channel moderator outside their channels): a
+    403 that says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

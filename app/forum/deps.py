@@ -22,14 +22,6 @@ def channel_for_page_or_404(session: Session, slug: str, viewer: Viewer | None) 
     return channel
 
 
-def thread_for_page_or_404(session: Session, public_id: str,
-                           viewer: Viewer | None) -> tuple[service.ThreadRow, service.ChannelRow, list[str]]:
-    found = service.thread_for_page(session, public_id, viewer)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 def thread_or_404(session: Session, public_id: str, viewer: Viewer | None) -> tuple[Thread, Channel]:
     found = service.thread_with_channel(session, public_id, viewer)
     if found is None:

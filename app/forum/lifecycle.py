@@ -20,7 +20,7 @@ from app.accounts.models import Viewer
 from app.core.config import get_settings
 from app.core.hooks import Hook
 from app.core.timeutil import utcnow
-from app.forum import visibility
+from app.forum import policies, visibility
 from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, Thread, ThreadTag
 from app.forum.service import slugify
 from app.safespace import service as safespace
@@ -80,7 +80,7 @@ def next_release(now: datetime) -> datetime:
 def needs_approval(author: Viewer, channel) -> bool:
     """Pre-moderated channels, and new accounts in the safe space, wait for a moderator. In the safe
     space the rule binds moderators too: a post published without approval would be a moderator's."""
-    if author.is_moderator and not channel.is_anonymous:
+    if policies.can_moderate(author, channel) and not channel.is_anonymous:
         return False
     if channel.is_premoderated:
         return True
@@ -101,6 +101,8 @@ def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, au
     """Hold, queue or publish a post just written (flushed, with its place in the thread)."""
     now = utcnow()
     post.waiting_mark = safespace.waiting_mark(author.id)
+    if channel.is_anonymous:  # the day only, from the start: the review queue orders by it
+        post.created_at = safespace.day_only(now)
     if needs_approval(author, channel):
         post.status = PostStatus.pending
         # In the safe space even the moderators see it only from the next release on.
@@ -120,7 +122,10 @@ def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, au
 
 
 def approve(session: Session, *, post: Post, thread: Thread, channel: Channel) -> bool:
-    """A moderator lets a held post through: it joins the next release, or is published now."""
+    """A moderator lets a held post through: it joins the next release, or is published now. False
+    when it was no longer held (another moderator's action came first)."""
+    refresh_for_update(session, thread)
+    session.refresh(post)
     if post.status != PostStatus.pending:
         return False
     if on_schedule(channel):
@@ -268,11 +273,15 @@ def release_everything(session: Session) -> int:
 
 # Hiding, restoring, deleting --------------------------------------------------------------------
 
-def hide(session: Session, *, post: Post, thread: Thread) -> bool:
-    """A moderator hides a post: a released one leaves a tombstone, a held one just waits no more."""
+def hide(session: Session, *, post: Post, thread: Thread, reason: str = "") -> bool:
+    """A moderator hides a post: a released one leaves a tombstone, a held one just waits no more.
+    Its author still reads it, with the reason. False when it was not there to hide (another
+    moderator's action came first)."""
+    refresh_for_update(session, thread)
+    session.refresh(post)
     if post.status not in (PostStatus.published, PostStatus.pending):
         return False  # deleted posts have nothing left to hide; hidden ones are hidden already
-    refresh_for_update(session, thread)
+    post.hidden_reason = reason or None
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count = max(0, thread.reply_count - 1)
     post.hidden_from, post.status, post.waiting_mark = post.status, PostStatus.hidden, None
@@ -285,10 +294,12 @@ def hide(session: Session, *, post: Post, thread: Thread) -> bool:
 
 def restore(session: Session, *, post: Post, thread: Thread) -> bool:
     """Undo a hide: the post returns to the state it was hidden from (a held post is held again)."""
+    refresh_for_update(session, thread)
+    session.refresh(post)
     if post.status != PostStatus.hidden:
         return False
-    refresh_for_update(session, thread)
     post.status, post.hidden_from = post.hidden_from or PostStatus.published, None
+    post.hidden_reason = None
     if post.status == PostStatus.published and post.number > 1:
         thread.reply_count += 1
     elif post.status in (PostStatus.pending, PostStatus.queued):
@@ -355,11 +366,35 @@ def edit(session: Session, *, post: Post, thread: Thread, channel: Channel, body
     return False
 
 
+def edit_as_moderator(session: Session, *, post: Post, thread: Thread, channel: Channel, body: str,
+                      body_html: str, title: str | None, moderator_id: int) -> None:
+    """A moderator changes a released post's words (or its thread's title) at once, on the record:
+    the revision names them (members read "a moderator"). An edit of the author's still waiting for
+    the safe space's release gives way to it."""
+    refresh_for_update(session, thread)
+    _change_words(session, post, thread, channel, body=body, body_html=body_html, title=title, at=utcnow(),
+                  moderator_id=moderator_id)
+
+
+def retitle(session: Session, *, thread: Thread, channel: Channel, title: str) -> None:
+    """A moderator changes a thread's title at once (an edit of the author's waiting for release keeps
+    its words)."""
+    if title == thread.title:
+        return
+    refresh_for_update(session, thread)
+    thread.title, thread.slug = title, slugify(title)
+    session.add(thread)
+    session.flush()
+    opening = session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 1)).scalar_one()
+    if visibility.is_released(opening) and opening.status != PostStatus.deleted:
+        changed(session, post=opening, thread=thread, channel=channel)
+
+
 def _change_words(session: Session, post: Post, thread: Thread, channel: Channel, *, body: str, body_html: str,
-                  title: str | None, at: datetime) -> None:
+                  title: str | None, at: datetime, moderator_id: int | None = None) -> None:
     if body != post.body_md:
         if visibility.is_released(post):  # before release nobody else has read it: no revision, no mark
-            session.add(PostRevision(post_id=post.id, body_md=post.body_md,
+            session.add(PostRevision(post_id=post.id, body_md=post.body_md, moderator_id=moderator_id,
                                      created_at=post.edited_at or post.created_at))
             post.edited_at = safespace.day_only(at) if post.seal else at
         post.body_md, post.body_html = body, body_html

@@ -102,6 +102,7 @@ class Post(SQLModel, table=True):
     body_html: str
     status: str = Field(max_length=20, default=PostStatus.published)
     hidden_from: str | None = Field(default=None, max_length=20)  # the status a restore returns to
+    hidden_reason: str | None = Field(default=None, max_length=500)  # shown to the author and moderators
     # In the safe space, the release a queued post waits for (or at which a held one reaches the
     # moderators); null otherwise. A release time, not the time it was written.
     release_at: datetime | None = None
@@ -117,11 +118,22 @@ class Post(SQLModel, table=True):
     edited_at: datetime | None = None
 
 
+class ThreadRedirect(SQLModel, table=True):
+    """The address of a thread merged into another: its old public id now leads there."""
+
+    __tablename__ = "thread_redirect"
+    public_id: str = Field(primary_key=True, max_length=12)
+    thread_id: int = Field(foreign_key="thread.id", index=True, ondelete="CASCADE")
+
+
 class PostRevision(SQLModel, table=True):
     __tablename__ = "post_revision"
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True, ondelete="CASCADE")
     body_md: str
+    # Who replaced these words, when it was a moderator rather than the author (never the author:
+    # in the safe space that would name them). Members are told "a moderator".
+    moderator_id: int | None = Field(default=None, foreign_key="member.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -12,20 +12,38 @@ from app.forum.visibility import Audience
 from app.safespace import service as safespace
 
 
-def audience(viewer: Viewer | None) -> Audience:
-    """The viewer as visibility's rules know them."""
+def audience(viewer: Viewer | None, channel=None) -> Audience:
+    """The viewer as visibility's rules know them, in ``channel`` (none: as a moderator only if they
+    moderate every channel)."""
     if viewer is None:
         return visibility.VISITOR
-    return Audience(member_id=viewer.id, is_moderator=can_moderate(viewer))
+    return Audience(member_id=viewer.id, is_moderator=can_moderate(viewer, channel))
 
 
 def can_moderate(viewer: Viewer | None, channel=None) -> bool:
-    """Moderators and admins moderate every channel (channel moderators come with the moderation work)."""
-    return viewer is not None and viewer.is_moderator and viewer.status == MemberStatus.active
+    """Site moderators and admins moderate every channel; a channel moderator, the channels they were
+    given. Without a channel: whether they moderate every one."""
+    return can_moderate_in(viewer, channel.id if channel is not None else None)
+
+
+def can_moderate_in(viewer: Viewer | None, channel_id: int | None) -> bool:
+    """can_moderate, for a channel known by its id."""
+    if viewer is None or viewer.status != MemberStatus.active:
+        return False
+    return viewer.is_site_moderator or channel_id in getattr(viewer, "moderates", ())
+
+
+def moderates_anything(viewer: Viewer | None) -> bool:
+    """Whether the moderators' pages are the viewer's."""
+    return viewer is not None and viewer.status == MemberStatus.active and viewer.is_moderator
+
+
+def can_administer(viewer: Viewer | None) -> bool:
+    return viewer is not None and viewer.status == MemberStatus.active and viewer.is_admin
 
 
 def can_read_channel(viewer: Viewer | None, channel) -> bool:
-    return visibility.can_read_channel(audience(viewer), channel)
+    return visibility.can_read_channel(audience(viewer, channel), channel)
 
 
 def can_start_thread(viewer: Viewer | None, channel) -> bool:
@@ -67,14 +85,16 @@ def can_delete_post(viewer: Viewer | None, post) -> bool:
     return can_edit_post(viewer, post)
 
 
-def can_see_post(viewer: Viewer | None, post, own: bool | None = None) -> bool:
-    """Whether the post has a place in its thread for the viewer (a tombstone counts)."""
-    return visibility.can_see_place(audience(viewer), post, own=is_own_post(viewer, post) if own is None else own)
+def can_see_post(viewer: Viewer | None, post, own: bool | None = None, *, channel=None) -> bool:
+    """Whether the post has a place in its thread (in ``channel``) for the viewer (a tombstone counts)."""
+    own = is_own_post(viewer, post) if own is None else own
+    return visibility.can_see_place(audience(viewer, channel), post, own=own)
 
 
-def can_see_post_body(viewer: Viewer | None, post, own: bool | None = None) -> bool:
+def can_see_post_body(viewer: Viewer | None, post, own: bool | None = None, *, channel=None) -> bool:
     """``own``: is_own_post(viewer, post), when the caller knows it already (pages ask about every post)."""
-    return visibility.can_read_body(audience(viewer), post, own=is_own_post(viewer, post) if own is None else own)
+    own = is_own_post(viewer, post) if own is None else own
+    return visibility.can_read_body(audience(viewer, channel), post, own=own)
 
 
 def can_react(viewer: Viewer | None, post, own: bool | None = None) -> bool:

@@ -96,7 +96,7 @@ def _add_post(session: Session, thread: Thread, channel: Channel, author: Viewer
     return post
 
 
-def _set_tags(session: Session, thread: Thread, tags: list[str]) -> None:
+def set_tags(session: Session, thread: Thread, tags: list[str]) -> None:
     session.execute(delete(ThreadTag).where(ThreadTag.thread_id == thread.id))
     if not tags:
         return
@@ -129,7 +129,7 @@ def start_thread(
                     author_id=None if channel.is_anonymous else author.id, created_at=now, last_activity_at=now)
     session.add(thread)
     session.flush()
-    _set_tags(session, thread, parse_tags(tags))
+    set_tags(session, thread, parse_tags(tags))
     _add_post(session, thread, channel, author, body, parent=None)
     return thread, problems
 

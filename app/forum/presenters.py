@@ -59,27 +59,27 @@ def _render(row, flags: tuple, page: tuple) -> str:
     from app.core.templating import templates
 
     own, visible, can_react, moderator = flags
-    anonymous, max_depth, can_reply, signed_in, focus, without_slot, kinds, _locale = page
+    anonymous, max_depth, can_reply, signed_in, focus, kinds, _locale = page
     counts, mine = reaction_summary(row.reactions)
     html = templates.get_template(POST_TEMPLATE).render(
         post=row, created_at=as_utc(row.created_at), release_at=as_utc(row.release_at) if row.release_at else None,
         own=own, visible=visible, can_react=can_react,
         moderator=moderator, counts=counts, mine=mine, anonymous=anonymous, max_depth=max_depth,
-        can_reply=can_reply, signed_in=signed_in, focus=focus, without_slot=without_slot, reaction_kinds=kinds,
+        can_reply=can_reply, signed_in=signed_in, focus=focus, reaction_kinds=kinds,
     )
     return _ascii(html)
 
 
 def render_posts(rows, *, viewer, channel, reaction_kinds: list, max_depth: int, can_reply: bool,
-                 focus: bool = False, without_slot: bool = False) -> str:
+                 focus: bool = False) -> str:
     """The HTML of the posts for this viewer, as one string (per-viewer flags computed here, in one pass).
 
     The rows carry each post's reaction counts and the viewer's own reactions (service.thread_posts).
     """
-    moderator = policies.can_moderate(viewer)
-    reads = visibility.body_reader(policies.audience(viewer))
+    moderator = policies.can_moderate(viewer, channel)
+    reads = visibility.body_reader(policies.audience(viewer, channel))
     page = (channel.is_anonymous, max_depth, can_reply and viewer is not None, viewer is not None, focus,
-            without_slot, tuple(reaction_kinds), i18n.current_locale())
+            tuple(reaction_kinds), i18n.current_locale())
     html = []
     for row in rows:
         own = policies.is_own_post(viewer, row)

@@ -20,7 +20,6 @@ from app.forum.deps import (
     channel_or_404,
     page_number,
     post_or_404,
-    thread_for_page_or_404,
     thread_or_404,
 )
 from app.forum.markdown import quote_markdown
@@ -141,20 +140,27 @@ def waiting_message(session, post_or_thread, *, opening: bool = False) -> str:
 @router.get("/t/{ref}")
 async def show_thread(request: Request, session: SessionDep, viewer: OptionalUser, ref: str, page: str = "1"):
     public_id, _, slug = ref.partition("-")
-    thread, channel, tags = thread_for_page_or_404(session, public_id, viewer)
+    found = service.thread_for_page(session, public_id, viewer)
+    if found is None:  # perhaps merged into another thread, whose address this now is
+        merged = service.merged_into(session, public_id, viewer)
+        if merged is None:
+            raise NotFound()
+        return RedirectResponse(thread_url(merged), status_code=301)
+    thread, channel, tags = found
     if slug != thread.slug:
         query = f"?page={page_number(page)}" if page != "1" else ""
         return RedirectResponse(thread_url(thread) + query, status_code=301)
     posts, pager = service.thread_posts(session, thread, page_number(page), viewer)
     context = post_context(request, session, thread, channel, viewer, posts)
-    context.update(page=pager, tags=tags, form={"body": ""}, problems={}, parent=None)
+    context.update(page=pager, tags=tags, form={"body": ""}, problems={}, parent=None,
+                   moderator=policies.can_moderate(viewer, channel))
     return render(request, "forum/thread_show.html", context, block="more_posts")
 
 
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
                 status_code: int = 200):
     parents = service.post_rows(session, [parent.id], viewer) if parent else []
-    context = post_context(request, session, thread, channel, viewer, parents, without_slot=True)
+    context = post_context(request, session, thread, channel, viewer, parents)
     context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems,
                    inline=wants_fragment(request))
     if problems and wants_fragment(request):
@@ -201,8 +207,8 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
 
 @router.get("/p/{post_id}")
 def show_post(session: SessionDep, viewer: OptionalUser, post_id: str):
-    post, thread, _channel = post_or_404(session, post_id, viewer)
-    page = service.page_of_post(session, post, viewer)
+    post, thread, channel = post_or_404(session, post_id, viewer)
+    page = service.page_of_post(session, post, channel, viewer)
     query = f"?page={page}" if page > 1 else ""
     return RedirectResponse(f"{thread_url(thread)}{query}#post-{post.public_id}", status_code=303)
 
@@ -260,8 +266,7 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
 
 def _post_fragment(request, session, viewer, post, thread, channel, announcement: str):
     posts = service.post_rows(session, [post.id], viewer)
-    context = post_context(request, session, thread, channel, viewer, posts, focus=True,
-                           without_slot=True)
+    context = post_context(request, session, thread, channel, viewer, posts, focus=True)
     context.update(announcement=announcement)
     return render(request, "forum/post_updated.html", context)
 
@@ -317,7 +322,7 @@ def _react(request, session, viewer, post_id: str, kind: str, on: str):
     if not wants_fragment(request):
         return redirect(request, f"/p/{post.public_id}")
     posts = service.post_rows(session, [post.id], viewer)
-    context = post_context(request, session, thread, channel, viewer, posts, without_slot=True)
+    context = post_context(request, session, thread, channel, viewer, posts)
     return render(request, "forum/_posts.html", context,
                   headers={"HX-Retarget": f"#post-{post.public_id}", "HX-Reswap": "outerHTML"})
 
@@ -325,10 +330,10 @@ def _react(request, session, viewer, post_id: str, kind: str, on: str):
 @router.get("/p/{post_id}/revisions")
 def show_revisions(request: Request, session: SessionDep, viewer: OptionalUser, post_id: str):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    if not policies.can_see_post_body(viewer, post):
+    if not policies.can_see_post_body(viewer, post, channel=channel):
         raise NotFound()
     context = {"post": post, "thread": thread, "channel": channel, "thread_url": thread_url(thread),
-               "revisions": service.revisions_of(session, post)}
+               "revisions": service.revisions_of(session, post), "staff": policies.can_moderate(viewer, channel)}
     return render(request, "forum/post_revisions.html", context)
 
 

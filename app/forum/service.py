@@ -22,6 +22,7 @@ from app.forum.models import (
     Reaction,
     Tag,
     Thread,
+    ThreadRedirect,
     ThreadTag,
 )
 from app.safespace import service as safespace
@@ -34,6 +35,7 @@ KIND_ORDER = (ChannelKind.pilot, ChannelKind.theme, ChannelKind.safe_space, Chan
 class Page:
     number: int
     count: int
+    total: int = 0  # items on every page
 
     @property
     def has_previous(self) -> bool:
@@ -47,7 +49,7 @@ class Page:
 def page_of(number: int, total: int, per_page: int) -> Page:
     """Clamp a requested page number into range."""
     count = max(1, -(-total // per_page))
-    return Page(number=min(max(1, number), count), count=count)
+    return Page(number=min(max(1, number), count), count=count, total=total)
 
 
 def slugify(text: str, fallback: str = "thread") -> str:
@@ -136,6 +138,11 @@ _TAG_LIST = (select(func.aggregate_strings(Tag.slug, COMMA)).join(ThreadTag, Thr
              .where(ThreadTag.thread_id == Thread.id).scalar_subquery().label("tags"))
 
 
+def thread_tags(session: Session, thread) -> list[str]:
+    query = select(Tag.slug).join(ThreadTag, ThreadTag.tag_id == Tag.id).where(ThreadTag.thread_id == thread.id)
+    return sorted(session.execute(query).scalars())
+
+
 def tag_list(tags: str | None) -> list[str]:
     """The tags of a _TAG_LIST column, in order."""
     return sorted(tags.split(",")) if tags else []
@@ -203,7 +210,7 @@ def waiting_threads(session: Session, channel, viewer: Viewer | None) -> list:
     if viewer is None:
         return []
     params = {"channel_id": channel.id, "mark": safespace.waiting_mark(viewer.id)}
-    return session.connection().execute(_waiting_threads(policies.can_moderate(viewer)), params).all()
+    return session.connection().execute(_waiting_threads(policies.can_moderate(viewer, channel)), params).all()
 
 
 _THREAD_WITH_CHANNEL = (select(Thread, Channel).join(Channel, Channel.id == Thread.channel_id)
@@ -252,8 +259,17 @@ def _readable(session: Session, thread, channel, viewer: Viewer | None) -> bool:
     if not thread.is_pending:
         return True
     opening = opening_post(session, thread)
-    return visibility.can_see_thread(policies.audience(viewer), thread, opening,
+    return visibility.can_see_thread(policies.audience(viewer, channel), thread, opening,
                                      own_opening=policies.is_own_post(viewer, opening))
+
+
+def merged_into(session: Session, public_id: str, viewer: Viewer | None) -> Thread | None:
+    """The thread that a merged thread's address now leads to, if the viewer may read it."""
+    query = (select(Thread.public_id).join(ThreadRedirect, ThreadRedirect.thread_id == Thread.id)
+             .where(ThreadRedirect.public_id == public_id))
+    target = session.execute(query).scalar_one_or_none()
+    found = thread_with_channel(session, target, viewer) if target else None
+    return found[0] if found else None
 
 
 def opening_post(session: Session, thread) -> Post:
@@ -271,7 +287,7 @@ def post_with_context(session: Session, public_id: str, viewer: Viewer | None) -
     ).first()
     if row is None or not _readable(session, row.Thread, row.Channel, viewer):
         return None
-    if not policies.can_see_post(viewer, row.Post):
+    if not policies.can_see_post(viewer, row.Post, channel=row.Channel):
         return None
     return row.Post, row.Thread, row.Channel
 
@@ -294,6 +310,7 @@ def _post_rows_statement():
     return (
         select(post.c.id, post.c.public_id, post.c.thread_id, post.c.number, post.c.depth, post.c.author_id,
                post.c.seal, post.c.pseudonym, post.c.body_html, post.c.pending_body_html, post.c.status,
+               post.c.hidden_reason,
                type_coerce(post.c.release_at, String).label("release_at"),
                type_coerce(post.c.created_at, String).label("created_at"),
                type_coerce(post.c.edited_at, String).label("edited_at"),
@@ -336,7 +353,8 @@ def thread_posts(session: Session, thread: Thread, page_number: int, viewer: Vie
               "viewer_id": viewer.id if viewer else -1}
     if viewer is not None:
         params["viewer_seal"] = safespace.seal(viewer.id, thread.id)
-    return _post_rows(session, _thread_page(viewer is not None, policies.can_moderate(viewer)), params), page
+    statement = _thread_page(viewer is not None, policies.can_moderate_in(viewer, thread.channel_id))
+    return _post_rows(session, statement, params), page
 
 
 def post_rows(session: Session, post_ids: list[int], viewer: Viewer | None) -> list:
@@ -371,12 +389,13 @@ def _posts_before(signed_in: bool, moderator: bool):
         visibility.place_filter(audience, _post, _OWN if signed_in else None))
 
 
-def page_of_post(session: Session, post: Post, viewer: Viewer | None) -> int:
+def page_of_post(session: Session, post: Post, channel, viewer: Viewer | None) -> int:
     """The thread page on which this post appears for the viewer: counting only the posts they see
     (counting others' waiting posts would tell that they exist)."""
     params = {"thread_id": post.thread_id, "path": post.path, "viewer_id": viewer.id if viewer else -1,
               "viewer_seal": safespace.seal(viewer.id, post.thread_id) if viewer else ""}
-    before = session.execute(_posts_before(viewer is not None, policies.can_moderate(viewer)), params).scalar_one()
+    statement = _posts_before(viewer is not None, policies.can_moderate(viewer, channel))
+    before = session.execute(statement, params).scalar_one()
     return before // get_settings().posts_per_page + 1
 
 
@@ -412,6 +431,10 @@ def waiting_posts(session: Session, viewer: Viewer) -> list:
     return session.connection().execute(_WAITING_POSTS, {"mark": safespace.waiting_mark(viewer.id)}).all()
 
 
-def revisions_of(session: Session, post: Post) -> list[PostRevision]:
-    query = select(PostRevision).where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc())
-    return list(session.execute(query).scalars())
+def revisions_of(session: Session, post: Post) -> list:
+    """Earlier versions, newest first, each with the moderator who replaced it (if one did)."""
+    query = (select(PostRevision.body_md, PostRevision.created_at, PostRevision.moderator_id,
+                    Member.display_name.label("moderator_name"))
+             .outerjoin(Member, Member.id == PostRevision.moderator_id)
+             .where(PostRevision.post_id == post.id).order_by(PostRevision.id.desc()))
+    return session.execute(query).all()

@@ -189,10 +189,10 @@ PLACE = (
     (Role.moderator, IN_QUEUE),
 )
 
-# A post's words.
+# A post's words. Its author still reads a post a moderator hid (with the reason).
 BODY = (
     (Role.anyone, All((Is("post", "status", PUBLISHED), Not(Is("post", "number"))))),
-    (Role.author, Is("post", "status", values=(PENDING, QUEUED))),
+    (Role.author, Is("post", "status", values=(PENDING, QUEUED, HIDDEN))),
     (Role.moderator, IN_QUEUE),
 )
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from app.core.timeutil import utcnow
 
@@ -12,8 +12,19 @@ class ActionKind(StrEnum):
     hide_post = "hide_post"
     restore_post = "restore_post"
     approve_post = "approve_post"
+    edit_post = "edit_post"
+    dismiss_reports = "dismiss_reports"
     warn_author = "warn_author"
     suspend_author = "suspend_author"
+    lift_sanction = "lift_sanction"
+    pin_thread = "pin_thread"
+    unpin_thread = "unpin_thread"
+    lock_thread = "lock_thread"
+    unlock_thread = "unlock_thread"
+    move_thread = "move_thread"
+    merge_thread = "merge_thread"
+    split_thread = "split_thread"
+    edit_thread = "edit_thread"  # title and tags
 
 
 class SanctionKind(StrEnum):
@@ -23,7 +34,22 @@ class SanctionKind(StrEnum):
 
 class SanctionScope(StrEnum):
     safe_space = "safe_space"  # posting in anonymous channels
+    channel = "channel"  # posting in one channel (Sanction.channel_id)
     site = "site"  # posting anywhere
+
+
+class ReportReason(StrEnum):
+    off_topic = "off_topic"
+    inappropriate = "inappropriate"
+    personal_information = "personal_information"
+    spam = "spam"
+    other = "other"
+
+
+class ReportOutcome(StrEnum):
+    hidden = "hidden"  # a moderator hid the post
+    dismissed = "dismissed"  # a moderator found nothing to do
+    sanctioned = "sanctioned"  # the author was warned or suspended
 
 
 class ModerationAction(SQLModel, table=True):
@@ -37,7 +63,25 @@ class ModerationAction(SQLModel, table=True):
     channel_id: int | None = Field(default=None, foreign_key="channel.id")
     moderator_id: int = Field(foreign_key="member.id")
     reason: str = Field(default="", max_length=500)
+    detail: str = Field(default="", max_length=300)  # what the action itself says: "from A to B"
+    # Members see only that it happened (personal information in the reason, say).
+    is_staff_only: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Report(SQLModel, table=True):
+    """A member's report of a post, until a moderator deals with it. The post's author is never told who."""
+
+    __table_args__ = (UniqueConstraint("post_id", "reporter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", ondelete="CASCADE")
+    reporter_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
+    reason: str = Field(max_length=30)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = Field(default=None, index=True)
+    resolved_by_id: int | None = Field(default=None, foreign_key="member.id")
+    outcome: str | None = Field(default=None, max_length=20)
 
 
 class Sanction(SQLModel, table=True):
@@ -48,6 +92,7 @@ class Sanction(SQLModel, table=True):
     sealed_member: str = Field(max_length=400)
     kind: str = Field(max_length=20)
     scope: str = Field(max_length=20, default=SanctionScope.safe_space)
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")  # for SanctionScope.channel
     reason: str = Field(max_length=500)
     post_id: int | None = Field(default=None, foreign_key="post.id")
     created_by_id: int = Field(foreign_key="member.id")

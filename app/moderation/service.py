@@ -1,11 +1,12 @@
-"""Moderation: hide, restore and approve posts; warn or suspend "the author of this post"; the log.
+"""Moderation of posts: hide, restore, approve and edit them; warn or suspend "the author of this post".
 
-State changes go through app.forum.lifecycle; this module adds the reasons, the log and the notices.
+State changes go through app.forum.lifecycle; this module adds the reasons, the log, the reports'
+outcome and the notices.
 """
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -14,29 +15,15 @@ from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
 from app.forum import lifecycle, policies, posting, visibility
+from app.forum.markdown import one_line, render_markdown
 from app.forum.models import Channel, Post, PostStatus, Thread
-from app.moderation.models import ActionKind, ModerationAction, Sanction, SanctionKind, SanctionScope
+from app.moderation import reports
+from app.moderation.log import record
+from app.moderation.models import ActionKind, ReportOutcome, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
 from app.safespace import service as safespace
 
 MAX_SUSPENSION_DAYS = 365
-
-
-def record(session: Session, *, action: str, moderator, channel: Channel, post: Post | None = None,
-           reason: str = "") -> None:
-    """Add a line to the moderation log: the post and the moderator, never the post's author.
-
-    An approval in an anonymous channel names neither the post nor its thread, and keeps the day
-    only: otherwise the log would list, to the minute, which safe-space posts came from new accounts."""
-    anonymous_approval = action == ActionKind.approve_post and channel.is_anonymous
-    entry = ModerationAction(action=action, moderator_id=moderator.id, channel_id=channel.id,
-                             reason=reason.strip()[:500])
-    if anonymous_approval:
-        entry.created_at = safespace.day_only(utcnow())
-    elif post is not None:
-        entry.post_id, entry.thread_id = post.id, post.thread_id
-    session.add(entry)
-    session.flush()
 
 
 def tell_author(session: Session, post: Post, message: str) -> None:
@@ -53,12 +40,24 @@ def _check_reason(reason: str, problems: Problems) -> None:
         problems.add("reason", _("Keep the reason to at most 500 characters."))
 
 
+ALREADY_DONE = "already"  # the Problems field of an action another moderator took first
+
+
+def already_done(problems: Problems) -> None:
+    problems.add(ALREADY_DONE, _("Another moderator has dealt with this already: nothing has changed."))
+
+
 def hide_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator, reason: str) -> Problems:
+    """Hide the post with a reason its author is told; its open reports are resolved as hidden."""
     problems = Problems()
     _check_reason(reason, problems)
-    if problems or not lifecycle.hide(session, post=post, thread=thread):
+    if problems:
+        return problems
+    if not lifecycle.hide(session, post=post, thread=thread, reason=reason.strip()):
+        already_done(problems)
         return problems
     record(session, action=ActionKind.hide_post, moderator=moderator, channel=channel, post=post, reason=reason)
+    reports.resolve(session, post=post, moderator=moderator, outcome=ReportOutcome.hidden)
     tell_author(session, post, _("A moderator hid your post: %(reason)s", reason=reason.strip()))
     return problems
 
@@ -67,7 +66,10 @@ def restore_post(session: Session, *, post: Post, thread: Thread, channel: Chann
                  reason: str) -> Problems:
     problems = Problems()
     _check_reason(reason, problems)
-    if problems or not lifecycle.restore(session, post=post, thread=thread):
+    if problems:
+        return problems
+    if not lifecycle.restore(session, post=post, thread=thread):
+        already_done(problems)
         return problems
     record(session, action=ActionKind.restore_post, moderator=moderator, channel=channel, post=post, reason=reason)
     tell_author(session, post, _("A moderator restored your post."))
@@ -81,7 +83,7 @@ def approve_post(session: Session, *, post: Post, thread: Thread, channel: Chann
     if policies.is_own_post(moderator, post):
         problems.add("post", _("You cannot approve your own post: another moderator will."))
     elif not lifecycle.approve(session, post=post, thread=thread, channel=channel):
-        problems.add("post", _("This post was already dealt with: nothing has changed."))
+        already_done(problems)
     if problems:
         return problems
     record(session, action=ActionKind.approve_post, moderator=moderator, channel=channel, post=post)
@@ -91,7 +93,8 @@ def approve_post(session: Session, *, post: Post, thread: Thread, channel: Chann
 
 def sanction_author(session: Session, *, post: Post, channel: Channel, moderator, kind: str, scope: str,
                     days: str, reason: str) -> Problems:
-    """Warn or suspend whoever wrote this post, without the moderator learning who that is.
+    """Warn or suspend whoever wrote this post (from this channel or every one; no ``days``: until
+    lifted), without the moderator learning who that is. Its open reports are resolved.
 
     Through an anonymous post only from anonymous channels: a suspension from every channel would let
     a moderator watch which named member fell silent."""
@@ -102,10 +105,16 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
         problems.add("scope", _("Choose where the suspension applies."))
     elif channel.is_anonymous and scope != SanctionScope.safe_space:
         problems.add("scope", _("The author of an anonymous post can be suspended from the safe space only."))
+    elif not channel.is_anonymous and scope == SanctionScope.safe_space:
+        problems.add("scope", _("Choose this channel or every channel."))
+    elif scope == SanctionScope.site and not policies.can_moderate(moderator):
+        problems.add("scope", _("Only a moderator of every channel can suspend from every channel."))
     expires_at = None
-    if kind == SanctionKind.suspension:
+    if kind == SanctionKind.suspension and days.strip():
+        days = days.strip()
         if not (days.isascii() and days.isdigit() and len(days) < 5) or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
-            problems.add("days", _("Enter a number of days from 1 to %(max)s.", max=MAX_SUSPENSION_DAYS))
+            problems.add("days", _("Enter a number of days from 1 to %(max)s, or leave it empty.",
+                                   max=MAX_SUSPENSION_DAYS))
         else:
             expires_at = utcnow() + timedelta(days=int(days))
     _check_reason(reason, problems)  # last, as the reason comes last in the form
@@ -115,16 +124,68 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
     if problems:
         return problems
     session.add(Sanction(sealed_member=safespace.seal_author(author_id), kind=kind, scope=scope,
-                         reason=reason.strip(), post_id=post.id, created_by_id=moderator.id,
-                         expires_at=expires_at))
+                         channel_id=channel.id, reason=reason.strip(), post_id=post.id,
+                         created_by_id=moderator.id, expires_at=expires_at))
     action = ActionKind.warn_author if kind == SanctionKind.warning else ActionKind.suspend_author
-    record(session, action=action, moderator=moderator, channel=channel, post=post, reason=reason)
+    record(session, action=action, moderator=moderator, channel=channel, post=post, reason=reason,
+           detail=_until(expires_at) if kind == SanctionKind.suspension else "")
+    reports.resolve(session, post=post, moderator=moderator, outcome=ReportOutcome.sanctioned)
     if kind == SanctionKind.warning:
         tell_author(session, post, _("A moderator warned you about this post: %(reason)s", reason=reason.strip()))
     else:
-        tell_author(session, post, _("A moderator suspended you from posting until %(day)s: %(reason)s",
-                                     day=expires_at.date().isoformat(), reason=reason.strip()))
+        tell_author(session, post, _("A moderator suspended you from posting %(where)s until %(day)s: %(reason)s",
+                                     where=_where(scope, channel), day=_until(expires_at), reason=reason.strip()))
     return problems
+
+
+def _until(expires_at) -> str:
+    return expires_at.date().isoformat() if expires_at else _("a moderator lifts it")
+
+
+def _where(scope: str, channel) -> str:
+    if scope == SanctionScope.site:
+        return _("anywhere")
+    return _("in %(channel)s", channel=channel.name) if scope == SanctionScope.channel else _("in the safe space")
+
+
+def lift_sanction(session: Session, *, sanction: Sanction, channel: Channel, moderator, reason: str) -> Problems:
+    """End a warning or suspension early; its member is told (sealed, when it came through an anonymous post)."""
+    problems = Problems()
+    if len(reason) > 500:
+        problems.add("reason", _("Keep the reason to at most 500 characters."))
+        return problems
+    if session.execute(update(Sanction).where(Sanction.id == sanction.id, Sanction.revoked_at.is_(None))
+                       .values(revoked_at=utcnow())).rowcount == 0:
+        already_done(problems)
+        return problems
+    post = session.get(Post, sanction.post_id) if sanction.post_id else None
+    record(session, action=ActionKind.lift_sanction, moderator=moderator, channel=channel, post=post, reason=reason)
+    if post is not None:
+        tell_author(session, post, _("A moderator lifted your suspension: you can post again.")
+                    if sanction.kind == SanctionKind.suspension else _("A moderator withdrew their warning."))
+    return problems
+
+
+def active_sanctions(session: Session, viewer) -> list:
+    """Warnings and suspensions still in force, in the channels the viewer moderates, newest first.
+    Each names the post it came through, never its member."""
+    now = utcnow()
+    moderator = aliased(Member)
+    query = (
+        select(Sanction.id, Sanction.kind, Sanction.scope, Sanction.reason, Sanction.created_at, Sanction.expires_at,
+               Channel.name.label("channel_name"), Channel.is_anonymous, Post.public_id.label("post_public_id"),
+               Post.number, moderator.display_name.label("moderator_name"))
+        .join(moderator, moderator.id == Sanction.created_by_id)
+        .outerjoin(Channel, Channel.id == Sanction.channel_id)
+        .outerjoin(Post, Post.id == Sanction.post_id)
+        .where(Sanction.revoked_at.is_(None), or_(Sanction.expires_at.is_(None), Sanction.expires_at > now),
+               or_(Sanction.kind == SanctionKind.suspension, Sanction.created_at > now - timedelta(days=30)))
+        .order_by(Sanction.created_at.desc(), Sanction.id.desc())
+        .limit(200)
+    )
+    if not policies.can_moderate(viewer):
+        query = query.where(Sanction.channel_id.in_(sorted(viewer.moderates)))
+    return session.execute(query).all()
 
 
 def active_suspension(session: Session, member_id: int, channel) -> Sanction | None:
@@ -132,11 +193,14 @@ def active_suspension(session: Session, member_id: int, channel) -> Sanction | N
 
     Active suspensions are few, and each names its member only encrypted: decrypt them to find ours.
     """
-    scopes = [SanctionScope.site] + ([SanctionScope.safe_space] if channel.is_anonymous else [])
+    reach = [Sanction.scope == SanctionScope.site,
+             and_(Sanction.scope == SanctionScope.channel, Sanction.channel_id == channel.id)]
+    if channel.is_anonymous:
+        reach.append(Sanction.scope == SanctionScope.safe_space)
     now = utcnow()
     query = (
         select(Sanction)
-        .where(Sanction.kind == SanctionKind.suspension, Sanction.scope.in_(scopes),
+        .where(Sanction.kind == SanctionKind.suspension, or_(*reach),
                Sanction.revoked_at.is_(None), or_(Sanction.expires_at.is_(None), Sanction.expires_at > now))
         .order_by(Sanction.expires_at.desc())
     )
@@ -159,54 +223,30 @@ def suspension_refusal(session: Session, *, member_id: int, channel) -> str | No
 
 @lifecycle.erasing.connect
 def forget_erased(session: Session, *, post_ids: list[int], thread_id: int | None) -> None:
-    """Posts erased before anyone else saw them leave the log's and sanctions' rows without a post."""
-    session.execute(update(ModerationAction).where(ModerationAction.post_id.in_(post_ids))
-                    .values(post_id=None, thread_id=None))
+    """Sanctions through posts erased before anyone else saw them keep no post."""
     session.execute(update(Sanction).where(Sanction.post_id.in_(post_ids)).values(post_id=None))
-    if thread_id is not None:
-        session.execute(update(ModerationAction).where(ModerationAction.thread_id == thread_id)
-                        .values(post_id=None, thread_id=None))
 
 
-# Held, and in the moderators' queue (visibility.IN_QUEUE: in the safe space, from a release on).
-_IN_QUEUE = (Post.status == PostStatus.pending, visibility.IN_QUEUE.sql({"post": Post}))
-
-
-def pending_posts(session: Session) -> list:
-    """The review queue: held posts, by channel and thread (not by id or time, which would order
-    posts across channels)."""
-    query = (
-        select(Post.public_id, Post.number, Post.body_html, Post.created_at, Post.pseudonym,
-               Thread.public_id.label("thread_public_id"), Thread.title, Channel.name.label("channel_name"),
-               Channel.is_anonymous, Member.display_name.label("author_name"))
-        .join(Thread, Thread.id == Post.thread_id)
-        .join(Channel, Channel.id == Thread.channel_id)
-        .outerjoin(Member, Member.id == Post.author_id)
-        .where(*_IN_QUEUE)
-        .order_by(Channel.position, Thread.title, Post.public_id)
-    )
-    return session.execute(query).all()
-
-
-def log_entries(session: Session, limit: int = 100) -> list:
-    """The latest moderation actions, with the post they concern and the moderator who acted."""
-    moderator = aliased(Member)
-    query = (
-        select(ModerationAction.action, ModerationAction.reason, ModerationAction.created_at,
-               moderator.display_name.label("moderator_name"), Post.public_id.label("post_public_id"),
-               Post.number, Thread.title, Channel.name.label("channel_name"), Channel.is_anonymous)
-        .join(moderator, moderator.id == ModerationAction.moderator_id)
-        .outerjoin(Post, Post.id == ModerationAction.post_id)
-        .outerjoin(Thread, Thread.id == ModerationAction.thread_id)
-        .outerjoin(Channel, Channel.id == ModerationAction.channel_id)
-        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
-        .limit(limit)
-    )
-    return session.execute(query).all()
-
-
-def pending_count(session: Session) -> int:
-    return session.execute(select(func.count()).where(*_IN_QUEUE)).scalar_one()
+def edit_post(session: Session, *, post: Post, thread: Thread, channel: Channel, moderator, body: str,
+              title: str | None, reason: str) -> Problems:
+    """A moderator changes a released post's words (and, for an opening post, the title) at once: the
+    revision and the log say a moderator did, and the author is told."""
+    problems = Problems()
+    if not visibility.is_released(post) or post.status == PostStatus.deleted:
+        problems.add("body", _("Only a published or hidden post can be edited by a moderator."))
+    posting.check_body(body, problems)
+    if title is not None and post.number == 1:
+        posting.check_title(title, problems)
+    _check_reason(reason, problems)
+    if problems:
+        return problems
+    lifecycle.edit_as_moderator(session, post=post, thread=thread, channel=channel, body=body,
+                                body_html=render_markdown(body).html if body != post.body_md else post.body_html,
+                                title=one_line(title) if title is not None and post.number == 1 else None,
+                                moderator_id=moderator.id)
+    record(session, action=ActionKind.edit_post, moderator=moderator, channel=channel, post=post, reason=reason)
+    tell_author(session, post, _("A moderator edited your post: %(reason)s", reason=reason.strip()))
+    return problems
 
 
 @safespace.rekeying.connect

@@ -59,11 +59,15 @@
                                     swap: "outerHTML" });
       return;
     }
+    // The slot under the post is made when first needed (an empty one under every post cost 3 KB).
     var slot = post.nextElementSibling;
-    if (slot && slot.matches(".reply-slot")) {
-      event.preventDefault();
-      htmx.ajax("GET", control.getAttribute("href"), { source: control, target: slot, swap: "outerHTML" });
+    if (!slot || !slot.matches(".reply-slot")) {
+      slot = document.createElement("div");
+      slot.className = "reply-slot";
+      post.after(slot);
     }
+    event.preventDefault();
+    htmx.ajax("GET", control.getAttribute("href"), { source: control, target: slot, swap: "outerHTML" });
   });
 
   // Ask before destructive actions marked with data-confirm (a confirm page serves no-JS users).

@@ -136,7 +136,7 @@ def test_no_moderation_page_tells_a_held_then_approved_post_from_one_never_held(
         assert normalised(held) == normalised(never_held)
         log = browser.get("/mod/log").text
         assert held.public_id not in log and "Two replies" not in log
-        assert "a post in Safe space" in log
+        assert "Approved a post in Safe space" in log
         assert not re.search(r'<time datetime="[^"]*T', log.split("<tbody>")[1])  # the day only
         assert "Reply two" not in browser.get("/mod/queue").text
     action = session.execute(select(ModerationAction)).scalar_one()

@@ -8,7 +8,6 @@ path parameter this test does not know how to fill fails the test until it is ta
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from app.accounts.models import Member, Organisation
@@ -16,6 +15,7 @@ from app.core.config import get_settings
 from app.forum import lifecycle
 from app.forum.models import ChannelKind, Post, Thread, Visibility
 from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
+from tests.routes import all_routes
 
 AUTHOR_ID = 7_654_321
 IDENTIFIERS = ("perpetua.quibbleworth@leak-test.example", "pquibbleworth", "Perpetua", "Quibbleworth",
@@ -96,15 +96,11 @@ def _values(name: str, world: dict) -> list[str]:
     return values[name]
 
 
-def _get_routes(routes, prefix: str = ""):
-    """Every GET route, looking inside included routers (FastAPI keeps them as nested objects)."""
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            context = getattr(route, "include_context", None)
-            yield from _get_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
-        elif isinstance(route, APIRoute) and "GET" in route.methods:
-            yield prefix + route.path, route.param_convertors
+def _get_routes(routes):
+    """Every GET route."""
+    for path, route in all_routes(routes):
+        if "GET" in route.methods:
+            yield path, route.param_convertors
 
 
 def _urls(app, world) -> list[str]:

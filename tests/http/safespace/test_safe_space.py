@@ -190,7 +190,7 @@ def test_warning_and_replies_reach_the_anonymous_author_privately(client_as, saf
     page = mine.get("/notifications").text
     assert "Participant B replied to you" in page and "Too much detail" in page and "Sealed notices" in page
     make_reply(session, make_thread(session, author=author), body="And one in the open")  # a plain one too
-    assert "3<span class=\"visually-hidden\"> unread" in mine.get(f"/t/{thread.public_id}-{thread.slug}").text
+    assert "3<span class=\"vh\"> unread" in mine.get(f"/t/{thread.public_id}-{thread.slug}").text
     assert "Too much detail" not in client_as(make_member(session)).get("/notifications").text
     assert mine.form("/notifications/read").status_code == 303
     assert session.execute(select(SealedNotification)).first() is None  # gone once read
@@ -219,7 +219,7 @@ def test_reply_notifications_in_public_channels(client_as, session):
         f"/t/{thread.public_id}/reply", {"body": "Over to @mentioned_one"})
     page = client_as(author).get("/notifications").text
     assert "Replying Person replied to you" in page
-    assert "1<span class=\"visually-hidden\"> unread" in page
+    assert "1<span class=\"vh\"> unread" in page
 
 
 def test_pending_safe_space_reply_leaves_no_placeholder_for_others(client_as, safe_space, session):
