@@ -29,6 +29,7 @@ def action_names() -> dict[str, str]:
         ActionKind.warn_author: _("Warned the author of a post"),
         ActionKind.suspend_author: _("Suspended the author of a post"),
         ActionKind.lift_sanction: _("Lifted a sanction"),
+        ActionKind.suspend_member: _("Suspended a member"),
         ActionKind.pin_thread: _("Pinned a thread"), ActionKind.unpin_thread: _("Unpinned a thread"),
         ActionKind.lock_thread: _("Locked a thread"), ActionKind.unlock_thread: _("Unlocked a thread"),
         ActionKind.move_thread: _("Moved a thread"), ActionKind.merge_thread: _("Merged threads"),

@@ -17,6 +17,7 @@ class ActionKind(StrEnum):
     warn_author = "warn_author"
     suspend_author = "suspend_author"
     lift_sanction = "lift_sanction"
+    suspend_member = "suspend_member"  # a named member, by an admin (not through a post)
     pin_thread = "pin_thread"
     unpin_thread = "unpin_thread"
     lock_thread = "lock_thread"

@@ -109,14 +109,7 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
         problems.add("scope", _("Choose this channel or every channel."))
     elif scope == SanctionScope.site and not policies.can_moderate(moderator):
         problems.add("scope", _("Only a moderator of every channel can suspend from every channel."))
-    expires_at = None
-    if kind == SanctionKind.suspension and days.strip():
-        days = days.strip()
-        if not (days.isascii() and days.isdigit() and len(days) < 5) or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
-            problems.add("days", _("Enter a number of days from 1 to %(max)s, or leave it empty.",
-                                   max=MAX_SUSPENSION_DAYS))
-        else:
-            expires_at = utcnow() + timedelta(days=int(days))
+    expires_at = _expiry(kind, days, problems)
     _check_reason(reason, problems)  # last, as the reason comes last in the form
     author_id = safespace.author_id_of(post)
     if author_id is None:
@@ -136,6 +129,56 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
         tell_author(session, post, _("A moderator suspended you from posting %(where)s until %(day)s: %(reason)s",
                                      where=_where(scope, channel), day=_until(expires_at), reason=reason.strip()))
     return problems
+
+
+def _expiry(kind: str, days: str, problems: Problems):
+    """When a suspension of ``days`` days ends (None: when lifted, or a warning)."""
+    days = days.strip()
+    if kind != SanctionKind.suspension or not days:
+        return None
+    if not (days.isascii() and days.isdigit() and len(days) < 5) or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
+        problems.add("days", _("Enter a number of days from 1 to %(max)s, or leave it empty.", max=MAX_SUSPENSION_DAYS))
+        return None
+    return utcnow() + timedelta(days=int(days))
+
+
+def suspend_member(session: Session, *, member: Member, moderator, channel: Channel | None, days: str,
+                   reason: str) -> Problems:
+    """An admin suspends a named member from posting in one channel or (no channel) anywhere. They
+    can still sign in, read, and export their data. The log's line is staff-only: members see that a
+    member was suspended, not who."""
+    problems = Problems()
+    if member.id == moderator.id:
+        problems.add("reason", _("You cannot suspend yourself."))
+    expires_at = _expiry(SanctionKind.suspension, days, problems)
+    _check_reason(reason, problems)
+    if problems:
+        return problems
+    scope = SanctionScope.channel if channel is not None else SanctionScope.site
+    session.add(Sanction(sealed_member=safespace.seal_author(member.id), kind=SanctionKind.suspension, scope=scope,
+                         channel_id=channel.id if channel else None, reason=reason.strip(),
+                         created_by_id=moderator.id, expires_at=expires_at))
+    entry = record(session, action=ActionKind.suspend_member, moderator=moderator, channel=channel, reason=reason,
+                   detail=f"@{member.handle}, {_until(expires_at)}")
+    entry.is_staff_only = True
+    session.add(entry)
+    session.flush()
+    return problems
+
+
+def member_suspensions(session: Session, member_ids: list[int]) -> dict[int, Sanction]:
+    """The suspension in force of each of these named members that has one, for the admin's list.
+    Never one from the safe space: naming its member would tell who wrote the post it came through."""
+    now = utcnow()
+    query = (select(Sanction).where(Sanction.kind == SanctionKind.suspension, Sanction.revoked_at.is_(None),
+                                    or_(Sanction.expires_at.is_(None), Sanction.expires_at > now))
+             .order_by(Sanction.id))
+    wanted, found = set(member_ids), {}
+    for sanction in session.execute(query).scalars():
+        member_id = safespace.unseal_author(sanction.sealed_member)
+        if member_id in wanted and sanction.scope != SanctionScope.safe_space:
+            found.setdefault(member_id, sanction)
+    return found
 
 
 def _until(expires_at) -> str:
