@@ -28,6 +28,8 @@ def merge(session: Session, *, source: Thread, target: Thread, channel: Channel)
     lifecycle.refresh_for_update(session, source)
     moved = list(session.execute(select(Post).where(Post.thread_id == source.id)).scalars())
     for post in moved:
+        # Numbers are unique in a thread: below zero until _renumber, so they cannot meet target's.
+        post.number = -post.number if post.number else None
         post.thread_id = target.id
     kept = _tag_ids(session, target)
     tags = kept + [tag for tag in _tag_ids(session, source) if tag not in kept]
