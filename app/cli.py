@@ -175,15 +175,23 @@ def create_user(
 
 
 @app.command()
-def invite(email: str = typer.Option(...), role: str = typer.Option("member")) -> None:
-    """Create an invitation and print its sign-up link."""
+def invite(email: str = typer.Option(...), role: str = typer.Option("member"),
+           days: int = typer.Option(14, help="Days the link stays open, from 1 to 90")) -> None:
+    """Create an invitation, email its sign-up link and print it (as the admins' invitations page does)."""
     from app.accounts import service
+    from app.core import email as email_transport
     from app.core.db import get_database
 
     with get_database().session() as session:
-        token = service.create_invitation(session, email=email, role=role)
+        token, problems = service.invite_member(session, email=email, role=role, days=days)
+        if token is None:
+            for field, message in problems.fields.items():
+                console.print(f"[red]{field}: {message}[/red]")
+            raise typer.Exit(1)
         session.commit()
-    console.print(f"{get_settings().base_url.rstrip('/')}/signup?invite={token}")
+    link = service.invitation_link(token)
+    console.print(link)  # first: should the email fail, the link still reaches the invitee this way
+    email_transport.send(service.invitation_email(email=service.normalise_email(email), link=link, days=days))
 
 
 @app.command("rotate-anonymity-key")

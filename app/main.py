@@ -18,6 +18,7 @@ from app import wiring  # noqa: F401  (connects the hooks' receivers)
 from app.accounts import service as accounts_service
 from app.accounts.models import Viewer
 from app.accounts.routes import router as accounts_router
+from app.admin.routes import router as admin_router
 from app.core.browser import BrowserStateMiddleware
 from app.core.config import get_settings
 from app.core.csrf import require_csrf
@@ -29,7 +30,7 @@ from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, Securit
 from app.core.static import CachedStaticFiles
 from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
-from app.forum import lifecycle
+from app.forum import lifecycle, schedule
 from app.forum.routes import router as forum_router
 from app.moderation.routes import router as moderation_router
 from app.moderation.thread_routes import router as moderation_thread_router
@@ -53,23 +54,44 @@ async def lifespan(app: FastAPI):
     # so that full collections stop walking it.
     gc.collect()
     gc.freeze()
-    releases = asyncio.create_task(_release_on_schedule(app)) if lifecycle.release_minutes() > 0 else None
+    releases = asyncio.create_task(_release_on_schedule(app))
     yield
-    if releases is not None:
-        releases.cancel()
+    releases.cancel()
+
+
+# How often the release loop looks again at the release interval, a site setting an admin may change.
+RELEASE_CHECK_SECONDS = 30
+
+
+def _latest_release():
+    """The release that fell last (None with releases off): the loop runs one whenever it changes."""
+    return schedule.last_release(utcnow()) if schedule.release_minutes() > 0 else None
+
+
+def _seconds_to_wait() -> float:
+    """Until just after the next release, or until the next look at the interval if that comes first."""
+    if schedule.release_minutes() > 0:
+        until = (schedule.next_release(utcnow()) - utcnow()).total_seconds() + 1
+        return max(1.0, min(float(RELEASE_CHECK_SECONDS), until))
+    return float(RELEASE_CHECK_SECONDS)
 
 
 async def _release_on_schedule(app: FastAPI) -> None:
     """The safe space's releases, on the clock, run by every instance: each is safe to repeat
-    (lifecycle.release_due). `forum serve` catches up with any missed before it starts."""
+    (lifecycle.release_due). `forum serve` catches up with any missed before it starts. Turning releases
+    off runs one more, which publishes what still waits."""
+    done = _latest_release()
     while True:
-        seconds = (lifecycle.next_release(utcnow()) - utcnow()).total_seconds()
-        await asyncio.sleep(max(1.0, seconds + 1))
         try:
-            async with app.state.write_turn or nullcontext():
-                await anyio.to_thread.run_sync(release_now)
-        except Exception:
+            await asyncio.sleep(_seconds_to_wait())
+            latest = _latest_release()
+            if latest != done:
+                done = latest
+                async with app.state.write_turn or nullcontext():
+                    await anyio.to_thread.run_sync(release_now)
+        except Exception:  # the interval changed between two reads of it, or the release itself failed
             log.exception("safe space release failed; the next one will catch up")
+            await asyncio.sleep(1)
 
 
 def release_now() -> int:
@@ -100,6 +122,7 @@ def create_app() -> FastAPI:
     app.include_router(notifications_router)
     app.include_router(moderation_thread_router)
     app.include_router(moderation_router)
+    app.include_router(admin_router)
     _add_error_pages(app)
     return app
 

@@ -29,6 +29,7 @@ from sqlalchemy import event, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.cli import alembic_config  # noqa: E402
+from app.core import site_settings  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import get_database, get_read_session, get_session, is_sqlite  # noqa: E402
 from app.core.security import csrf_token, new_token, serializer, token_hash  # noqa: E402
@@ -66,8 +67,17 @@ def database():
     reset_database(TEST_DATABASE_URL)
     command.upgrade(alembic_config(TEST_DATABASE_URL), "head")
     db = get_database()
+    db.dispose()  # no connection made before the reset (a site settings read) outlives it
     yield db
     db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_site_settings():
+    """Each test starts from the environment's settings: overrides a test saved were rolled back with it."""
+    site_settings.clear_cache()
+    yield
+    site_settings.clear_cache()
 
 
 @pytest.fixture

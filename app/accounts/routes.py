@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, password reset, profiles and member approval."""
+"""Sign-up, sign-in, password reset and profiles (admins approve members in app.admin)."""
 
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -7,14 +7,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.background import BackgroundTask
 
 from app.accounts import service
-from app.accounts.deps import AdminUser, CurrentUser, OptionalUser, load_viewer
+from app.accounts.deps import CurrentUser, OptionalUser, load_viewer
 from app.accounts.models import OrganisationKind
 from app.accounts.service import ProfileInput
 from app.core import email as email_transport
-from app.core import ratelimit
+from app.core import ratelimit, site_settings
 from app.core.browser import browser_key, flash, rotate_browser_key
-from app.core.config import RegistrationMode, get_settings
-from app.core.deps import NotFound, SessionDep
+from app.core.config import get_settings
+from app.core.deps import SessionDep
 from app.core.htmx import redirect, render
 from app.core.i18n import _
 from app.core.problems import Problems
@@ -62,7 +62,7 @@ def _profile_form(display_name: str, bio: str, organisation_name: str, organisat
 def _signup_page(request: Request, session, form: dict, problems: dict, status_code: int = 200):
     context = {
         "form": form, "problems": problems, "kinds": organisation_kinds(),
-        "pilots": service.pilot_choices(session), "mode": get_settings().registration_mode,
+        "pilots": service.pilot_choices(session), "mode": site_settings.effective("registration_mode"),
     }
     return render(request, "accounts/signup.html", context, status_code=status_code)
 
@@ -227,20 +227,3 @@ def update_profile(
         return _profile_page(request, session, form, problems.fields, status_code=422)
     flash(request, _("Your profile has been saved."))
     return redirect(request, f"/u/{viewer.handle}")
-
-
-@router.get("/admin/members")
-def list_pending_members(request: Request, session: SessionDep, viewer: AdminUser):
-    context = {"pending": service.pending_members(session), "mode": get_settings().registration_mode,
-               "modes": RegistrationMode}
-    return render(request, "accounts/members_pending.html", context)
-
-
-@router.post("/admin/members/{handle}/approve")
-def approve_member(request: Request, session: SessionDep, viewer: AdminUser, handle: str):
-    member = service.member_by_handle(session, handle)
-    if member is None:
-        raise NotFound()
-    service.approve_member(session, member)
-    flash(request, _("%(name)s can now sign in.", name=member.display_name))
-    return redirect(request, "/admin/members")

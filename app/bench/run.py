@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from app.bench import spirit
-from app.bench.seed import BENCH_PASSWORD, BenchCorpus
+from app.bench.seed import BENCH_PASSWORD, MODERATOR_EMAIL, WAITING, BenchCorpus
 from app.core.config import ROOT
 from app.main import GZIP_LEVEL
 
@@ -129,12 +129,12 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def sign_in(base: str) -> tuple[str, str]:
-    """Sign the benchmark member in; returns (session cookie, CSRF token)."""
+def sign_in(base: str, email: str = "bench0@example.org") -> tuple[str, str]:
+    """Sign a benchmark member in; returns (session cookie, CSRF token)."""
     with httpx.Client(base_url=base, follow_redirects=False) as client:
         page = client.get("/signin").text
         token = re.search(r'name="csrf_token" value="([A-Za-z0-9_-]+)"', page).group(1)
-        client.post("/signin", data={"csrf_token": token, "email": "bench0@example.org",
+        client.post("/signin", data={"csrf_token": token, "email": email,
                                      "password": BENCH_PASSWORD})
         cookie = client.cookies["cg_session"]
         page = client.get("/settings/profile").text
@@ -228,6 +228,7 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
         spirit_target = _start_spirit(url, corpus, servers) if label == "sqlite" else None
         base = servers[None][1]
         cookie, token = sign_in(base)
+        moderator_cookie, _token = sign_in(base, MODERATOR_EMAIL)
         reply_thread = httpx.get(base + "/c/bench-skills").text
         reply_path = re.search(r'href="/t/([a-z2-7]+)-', reply_thread).group(1)
         reads = [
@@ -240,6 +241,8 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             Target("search, a common word", base, corpus.common_search_url),
             # Signed in, search also ranks every matching safe-space post (search.engines.candidates).
             Target("search, a common word, signed in", base, corpus.common_search_url, cookie),
+            Target(f"review queue, {WAITING:,} waiting", base, "/mod/queue", moderator_cookie),
+            Target("transparency log", base, "/moderation", cookie),
             *(Target(f"reference: {reference} page", servers[reference][1], reference_path)
               for reference in ("bare", "naive", "lean")),
             *([spirit_target] if spirit_target else []),

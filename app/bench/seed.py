@@ -12,6 +12,7 @@ from app.core.security import hash_password
 from app.core.timeutil import utcnow
 from app.forum.markdown import plain_text, render_markdown
 from app.forum.models import Channel, ChannelKind, Post, Reaction, Thread, Visibility, new_public_id
+from app.moderation.models import ModerationAction, Report
 from app.safespace import service as safespace
 from app.search import service as search
 
@@ -146,6 +147,8 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
             session.execute(insert(model), rows[start:start + 5000])
     for start in range(0, len(search_rows), 5000):
         search.index_documents(session, search_rows[start:start + 5000])
+    post_id = _seed_moderation(session, rng, now, post_rows, thread_rows[1:], member_ids, post_id,
+                               password_hash=password_hash)
     if session.get_bind().dialect.name == "postgresql":
         # Ids were given explicitly (replies name their parents): move the sequences past them.
         for table in ("thread", "post"):
@@ -161,6 +164,46 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
     return BenchCorpus(thread_url=f"/t/{first['public_id']}-{first['slug']}", thread_public_id=first["public_id"],
                        channel_url=f"/c/{channels[0].slug}", member_email="bench0@example.org",
                        posts=len(post_rows), search_url=f"/search?q={place}", common_search_url="/search?q=funding")
+
+
+MODERATOR_EMAIL = "benchmod@example.org"
+WAITING = 1000  # items in the review queue: half held replies, half reported posts
+LOGGED = 2000  # lines in the moderation log
+
+
+def _seed_moderation(session: Session, rng: random.Random, now, post_rows: list[dict], threads: list[dict],
+                     member_ids: list[int], post_id: int, *, password_hash: str) -> int:
+    """A site moderator, a review queue of WAITING items and a log of LOGGED lines, in the named
+    channels (not the 100-post thread, whose page is benchmarked as members see it). Returns the next post id."""
+    session.execute(insert(Member), [{
+        "email": MODERATOR_EMAIL, "handle": "benchmod", "display_name": "Bench Moderator",
+        "password_hash": password_hash, "role": "moderator", "status": "active", "bio": "", "locale": "",
+        "created_at": now - timedelta(days=400)}])
+    moderator_id = session.execute(select(Member.id).where(Member.email == MODERATOR_EMAIL)).scalar_one()
+    named = [thread for thread in threads if thread["author_id"] is not None]
+    first_thread = post_rows[0]["thread_id"]
+    published = [row for row in post_rows if row["author_id"] is not None and row["thread_id"] != first_thread]
+    if not named or len(published) < WAITING // 2:
+        return post_id  # a corpus too small for a queue (the page-weight test's)
+    held = []
+    for n in range(WAITING // 2):
+        thread = named[n % len(named)]
+        held.append({"id": post_id, "public_id": new_public_id(), "thread_id": thread["id"], "number": None,
+                     "parent_id": None, "path": f"~{post_id:012d}", "depth": 0, "author_id": rng.choice(member_ids),
+                     "body_md": "A held reply.", "body_html": "<p>A held reply.</p>", "status": "pending",
+                     "created_at": now - timedelta(minutes=WAITING - n)})
+        post_id += 1
+    session.execute(insert(Post), held)
+    reports = [{"post_id": row["id"], "reporter_id": rng.choice(member_ids), "reason": "spam", "note": "",
+                "created_at": now - timedelta(minutes=n)} for n, row in enumerate(rng.sample(published, WAITING // 2))]
+    session.execute(insert(Report), reports)
+    thread_channels = {thread["id"]: thread["channel_id"] for thread in named}
+    session.execute(insert(ModerationAction), [{
+        "action": rng.choice(("hide_post", "restore_post", "pin_thread", "lock_thread")), "moderator_id": moderator_id,
+        "thread_id": thread["id"], "channel_id": thread_channels[thread["id"]], "reason": _sentence(rng),
+        "detail": "", "is_staff_only": n % 10 == 0, "created_at": now - timedelta(minutes=n)}
+        for n, thread in ((n, named[n % len(named)]) for n in range(LOGGED))])
+    return post_id
 
 
 def _spread(total: int, buckets: int, rng: random.Random) -> list[int]:

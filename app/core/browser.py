@@ -102,9 +102,9 @@ def rotate_browser_key(request: Request) -> str:
     return request.state.browser_key
 
 
-def flash(request: Request, message: str, kind: str = "success") -> None:
-    """Queue a message for the next page this browser sees."""
-    request.state.flash_out.append({"message": message, "kind": kind})
+def flash(request: Request, message: str, kind: str = "success", link: str = "") -> None:
+    """Queue a message for the next page this browser sees; ``link``, an address shown after it as a link."""
+    request.state.flash_out.append({"message": message, "kind": kind, **({"link": link} if link else {})})
 
 
 def take_flashes(request: Request) -> list[dict]:

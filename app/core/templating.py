@@ -14,7 +14,7 @@ from jinja2.ext import Extension
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
-from app.core import i18n
+from app.core import i18n, site_settings
 from app.core.browser import take_flashes
 from app.core.config import ROOT, get_settings
 from app.core.timeutil import to_site_time
@@ -39,8 +39,8 @@ def _site_context(request: Request) -> dict:
         "flashes": lambda: take_flashes(request),
         "locale": i18n.current_locale(),
         "site_name": get_settings().site_name,
-        "release_minutes": get_settings().safe_space_release_minutes,
-        "new_member_days": get_settings().safe_space_new_member_days,
+        "release_minutes": site_settings.effective("safe_space_release_minutes"),
+        "new_member_days": site_settings.effective("safe_space_new_member_days"),
     }
 
 

@@ -11,16 +11,16 @@ Who sees a post in each state is app/forum/visibility.py's.
 """
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, event, func, select, update
 from sqlmodel import Session
 
 from app.accounts.models import Viewer
-from app.core.config import get_settings
+from app.core import site_settings
 from app.core.hooks import Hook
 from app.core.timeutil import utcnow
-from app.forum import policies, visibility
+from app.forum import policies, schedule, visibility
 from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, Thread, ThreadTag
 from app.forum.service import slugify
 from app.safespace import service as safespace
@@ -56,26 +56,7 @@ def refresh_for_update(session: Session, thread: Thread) -> None:
         locked.add(thread.id)
 
 
-# The safe space's releases ----------------------------------------------------------------------
-
-def release_minutes() -> int:
-    return get_settings().safe_space_release_minutes
-
-
-def on_schedule(channel) -> bool:
-    """Whether new posts in this channel wait for a release (the safe space, unless releases are off)."""
-    return bool(channel.is_anonymous) and release_minutes() > 0
-
-
-def last_release(now: datetime) -> datetime:
-    """The latest release at or before ``now``: releases fall every SAFE_SPACE_RELEASE_MINUTES on the clock."""
-    period = release_minutes() * 60
-    return datetime.fromtimestamp(now.timestamp() // period * period, UTC)
-
-
-def next_release(now: datetime) -> datetime:
-    return last_release(now) + timedelta(minutes=release_minutes())
-
+# Who waits ---------------------------------------------------------------------------------------
 
 def needs_approval(author: Viewer, channel) -> bool:
     """Pre-moderated channels, and new accounts in the safe space, wait for a moderator. In the safe
@@ -84,7 +65,7 @@ def needs_approval(author: Viewer, channel) -> bool:
         return False
     if channel.is_premoderated:
         return True
-    days = get_settings().safe_space_new_member_days
+    days = site_settings.effective("safe_space_new_member_days")
     return bool(channel.is_anonymous) and (utcnow() - author.created_at).days < days
 
 
@@ -106,10 +87,10 @@ def submit(session: Session, *, post: Post, thread: Thread, channel: Channel, au
     if needs_approval(author, channel):
         post.status = PostStatus.pending
         # In the safe space even the moderators see it only from the next release on.
-        post.release_at = next_release(now) if on_schedule(channel) else None
-    elif on_schedule(channel):
+        post.release_at = schedule.next_release(now) if schedule.on_schedule(channel) else None
+    elif schedule.on_schedule(channel):
         post.status = PostStatus.queued
-        post.release_at = next_release(now)
+        post.release_at = schedule.next_release(now)
     else:
         post.status = PostStatus.queued  # until _publish: the post it answers is published already
         _publish_if_ready(session, post, thread, channel, at=_publication_time(channel, now))
@@ -128,8 +109,8 @@ def approve(session: Session, *, post: Post, thread: Thread, channel: Channel) -
     session.refresh(post)
     if post.status != PostStatus.pending:
         return False
-    if on_schedule(channel):
-        post.status, post.release_at = PostStatus.queued, next_release(utcnow())
+    if schedule.on_schedule(channel):
+        post.status, post.release_at = PostStatus.queued, schedule.next_release(utcnow())
         session.add(post)
         session.flush()
     else:
@@ -230,8 +211,8 @@ def release_due(session: Session, now: datetime | None = None) -> int:
     posts are published, thread by thread and post by post in random order, all at the release's
     time. Safe to run again and from several instances at once. Returns how many were published."""
     now = now or utcnow()
-    scheduled = release_minutes() > 0  # if releases were turned off since, all that waits goes out now
-    at = last_release(now) if scheduled else safespace.day_only(now)
+    scheduled = schedule.release_minutes() > 0  # releases turned off since: all that waits goes out now
+    at = schedule.last_release(now) if scheduled else safespace.day_only(now)
     reached = (Post.release_at <= at,) if scheduled else (Post.release_at.is_not(None),)
     session.execute(update(Post).where(Post.status == PostStatus.pending, *reached).values(release_at=None))
     due = (Post.status == PostStatus.queued, *reached)
@@ -355,10 +336,10 @@ def edit(session: Session, *, post: Post, thread: Thread, channel: Channel, body
     state: a published post stays published, whoever edits it and however new their account. In the
     safe space the change reaches others at the next release, like a new post (returns True then);
     the author sees it at once."""
-    if on_schedule(channel) and post.status == PostStatus.published:
+    if schedule.on_schedule(channel) and post.status == PostStatus.published:
         post.pending_body_md, post.pending_body_html = body, body_html
         post.pending_title = title if title is not None and title != thread.title else None
-        post.release_at = next_release(utcnow())
+        post.release_at = schedule.next_release(utcnow())
         session.add(post)
         session.flush()
         return True

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 
 from app.accounts.deps import CurrentUser, ModeratorUser, OptionalUser, load_viewer
+from app.core import site_settings
 from app.core.browser import flash
-from app.core.config import get_settings
 from app.core.deps import Forbidden, NotFound, SessionDep
 from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
@@ -89,7 +89,7 @@ def show_transparency_log(request: Request, session: SessionDep, viewer: Optiona
     entries, pager = log.transparency_entries(session, viewer, filters)
     context = {"entries": entries, "page": pager, "filters": filters, "action_names": log.action_names(),
                "channel_options": [(row.slug, row.name) for row in forum_service.readable_channels(session, viewer)],
-               "names_moderators": get_settings().transparency_names_moderators}
+               "names_moderators": site_settings.effective("transparency_names_moderators")}
     return render(request, "moderation/transparency_show.html", context)
 
 

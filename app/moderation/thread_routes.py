@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from app.accounts.deps import ModeratorUser, load_viewer
 from app.core.browser import flash
 from app.core.deps import NotFound, SessionDep
-from app.core.htmx import redirect, render
+from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.forum import service as forum_service
 from app.forum.routes import thread_url
@@ -107,5 +107,10 @@ def switch_thread(request: Request, session: SessionDep, viewer: ModeratorUser, 
         raise NotFound()
     action, name, value, message = SWITCHES[switch]
     problems = action(session, thread=thread, channel=channel, moderator=viewer, reason=reason, **{name: value})
-    flash(request, list(problems.fields.values())[0] if problems else message(), "error" if problems else "success")
+    said = list(problems.fields.values())[0] if problems else message()
+    if wants_fragment(request) and not problems:
+        context = {"thread": thread, "channel": channel, "tags": forum_service.thread_tags(session, thread),
+                   "moderator": True, "announcement": said}
+        return render(request, "forum/_thread_head.html", context)
+    flash(request, said, "error" if problems else "success")
     return redirect(request, thread_url(thread))

@@ -295,6 +295,10 @@ class Sample:
     hidden: str  # a reply by "member2", hidden by a moderator
     pending_title: str  # a safe-space thread waiting in the review queue
     reset: str  # a working password-reset path for "member2"
+    thread_id: str = ""  # the thread's public id
+
+    def __post_init__(self) -> None:
+        self.thread_id = self.thread.removeprefix("/t/").split("-")[0]
 
 
 def make_sample(forum: Forum) -> Sample:

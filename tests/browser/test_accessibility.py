@@ -32,13 +32,23 @@ PAGES = {
     "accounts/password_reset.html": (None, "{reset}", "form[action^='/password/reset/']"),
     "accounts/member_show.html": (None, "/u/member", "h1 .handle"),
     "accounts/profile_edit.html": ("member", "/settings/profile", "form[action$='/profile']"),
-    "accounts/members_pending.html": ("admin", "/admin/members", "h1:text('Accounts waiting')"),
     "notifications/notifications_show.html": ("member", "/notifications", ".notification"),
     "moderation/queue_show.html": ("moderator", "/mod/queue", ".queue-item"),
     "moderation/log_show.html": ("moderator", "/mod/log", "table.table td"),
     "moderation/post_action.html": ("moderator", "/mod/posts/{reply}/sanction", "#kind-warning"),
+    "moderation/report_new.html": ("member", "/report/{reply}", "form[action^='/report/'] #reason-spam"),
+    "moderation/sanctions_show.html": ("moderator", "/mod/sanctions", ".mod-nav [aria-current]"),
+    "moderation/thread_action.html": ("moderator", "/mod/threads/{thread_id}/split", "#field-posts input"),
+    "moderation/transparency_show.html": ("member", "/moderation", "table.table td"),
     "errors/error.html": (None, "/no/such/page", "h1:text('Page not found')"),
     "search/results_show.html": ("member", "/search?q=evaluation+plan", ".result-list .result mark"),
+    "admin/members_list.html": ("admin", "/admin/members", "form[action='/admin/members'] #field-q"),
+    "admin/member_show.html": ("admin", "/admin/members/member", "form[action$='/suspend']"),
+    "admin/invitations_list.html": ("admin", "/admin/invitations", "form[action='/admin/invitations']"),
+    "admin/channels_list.html": ("admin", "/admin/channels", "form[action$='/move']"),
+    "admin/channel_new.html": ("admin", "/admin/channels/new", "form[action='/admin/channels/new']"),
+    "admin/channel_edit.html": ("admin", "/admin/channels/marlholme-bay/edit", "form[action$='/edit'] #field-slug"),
+    "admin/settings_edit.html": ("admin", "/admin/settings", "form[action='/admin/settings']"),
 }
 
 # More states of the same templates that draw different things: signed in or not, the safe space,
@@ -51,6 +61,12 @@ MORE_STATES = {
     "thread, as moderator": ("moderator", "{thread}", ".post .notice"),
     "thread, as its author": ("member", "{thread}", "a[href$='/edit']"),
     "hide a post": ("moderator", "/mod/posts/{reply}/hide", "form[action$='/hide']"),
+    "edit a post as moderator": ("moderator", "/mod/posts/{reply}/edit", "#field-body"),
+    "move a thread": ("moderator", "/mod/threads/{thread_id}/move", "#field-channel"),
+    "merge a thread": ("moderator", "/mod/threads/{thread_id}/merge", "#field-target"),
+    "edit a thread": ("moderator", "/mod/threads/{thread_id}/edit", "#field-tags"),
+    "review queue, held only": ("moderator", "/mod/queue?kind=held", ".queue-item"),
+    "transparency log, signed out": (None, "/moderation", "table.table td"),
     "expired reset link": (None, "/password/reset/not-a-token", "a[href='/password/forgot']"),
     "search, before searching": (None, "/search", "form[role=search]"),
     "search, no results": (None, "/search?q=zzzyzzy+nothing", "h2:text('No posts match')"),
@@ -244,3 +260,44 @@ def test_axe_on_a_new_members_held_posts(open_page, forum, axe_check):
     page.locator("a[href$='/delete']").first.click()
     expect(page.locator("h1")).to_have_text("Delete your thread?")
     axe_check(page, "deleting an unseen thread")
+
+
+def test_axe_on_admin_pages_after_actions_and_with_errors(open_page, forum, axe_check):
+    """The admins' pages as their actions leave them (a new invitation's link, a member's suspension)
+    and with an error summary swapped in by htmx (axe needs JavaScript: whole pages are checked above)."""
+    newcomer = open_page("new")
+    page = open_page("admin")
+    page.goto("/admin/invitations")
+    address = forum.unique("invited") + "@example.org"
+    page.get_by_label("Email address").fill(address)
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator(".flash a[href*='/signup?invite=']")).to_be_visible()
+    expect(page.get_by_role("cell", name=address, exact=True)).to_be_visible()
+    axe_check(page, "invitation sent, its link shown")
+    page.get_by_label("Email address").fill("not an address")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    axe_check(page, "invitation with an error")
+
+    page.goto(f"/admin/members/{newcomer.member.handle}")
+    page.get_by_role("button", name=re.compile("^Suspend ")).click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    axe_check(page, "suspension with an error")
+    page.get_by_label("Reason", exact=True).fill("Testing the admin pages")
+    page.get_by_label("Length in days").fill("1")
+    page.get_by_role("button", name=re.compile("^Suspend ")).click()
+    expect(page.locator(".notice", has_text="Suspended from posting anywhere")).to_be_visible()
+    axe_check(page, "member page with a suspension")
+    page.get_by_role("button", name="Lift the suspension").click()
+    expect(page.locator(".flash", has_text="The suspension is lifted")).to_be_visible()
+
+    page.goto("/admin/settings")
+    page.get_by_label("Minutes between the safe space's releases").fill("5000")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    axe_check(page, "site settings with an error")
+
+    page.goto("/admin/channels/new")
+    page.get_by_role("button", name="Create the channel").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    axe_check(page, "new channel with errors")

@@ -62,8 +62,8 @@ def test_the_transparency_log_keeps_held_posts_and_members_channels_to_those_who
     safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True,
                         name="Safe space")
     members_only = make_channel(session, visibility=Visibility.members, name="Members corner")
-    held_thread = make_thread(session, channel=safe, author=make_member(session, created_at=utcnow() - timedelta(days=1)),
-                              title="A newcomer's worry")
+    newcomer = make_member(session, created_at=utcnow() - timedelta(days=1))
+    held_thread = make_thread(session, channel=safe, author=newcomer, title="A newcomer's worry")
     held = first_post(session, held_thread)
     assert held.status == "pending"
     moderator = client_as(make_member(session, role="moderator"))

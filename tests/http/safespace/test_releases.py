@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.core.config import get_settings
 from app.core.timeutil import utcnow
-from app.forum import lifecycle
+from app.forum import lifecycle, schedule
 from app.forum.models import ChannelKind, Post, Thread, Visibility
 from tests.factories import make_channel, make_member, make_reply, make_thread
 
@@ -98,7 +98,7 @@ def test_threads_order_by_release_and_show_the_release_day(client_as, safe_space
     titles = re.findall(r'thread-title"><a [^>]*>([^<]+)<', client_as(make_member(session)).get("/c/safe-space").text)
     assert titles == ["Held, approved a day later", "Older thread"]
     session.refresh(opening)
-    assert opening.created_at.date() == lifecycle.last_release(next_day).date()
+    assert opening.created_at.date() == schedule.last_release(next_day).date()
 
 
 def test_releases_off_publish_at_once_and_the_page_says_so(client_as, safe_space, session):
