@@ -30,28 +30,26 @@ def _check_reason(reason: str, problems: Problems) -> None:
 def set_pinned(session: Session, *, thread: Thread, channel: Channel, moderator, pinned: bool,
                reason: str = "") -> Problems:
     """Pin a thread to the top of its channel, or unpin it; repeating either is a quiet success."""
-    problems = Problems()
-    _check_reason(reason, problems)
-    if problems or thread.is_pinned == pinned:
-        return problems
-    thread.is_pinned = pinned
-    session.add(thread)
-    record(session, action=ActionKind.pin_thread if pinned else ActionKind.unpin_thread, moderator=moderator,
-           channel=channel, thread=thread, reason=reason)
-    return problems
+    action = ActionKind.pin_thread if pinned else ActionKind.unpin_thread
+    return _switch(session, thread, channel, moderator, "is_pinned", pinned, action, reason)
 
 
 def set_locked(session: Session, *, thread: Thread, channel: Channel, moderator, locked: bool,
                reason: str = "") -> Problems:
     """Lock a thread (no more replies or edits) or unlock it; repeating either is a quiet success."""
+    action = ActionKind.lock_thread if locked else ActionKind.unlock_thread
+    return _switch(session, thread, channel, moderator, "is_locked", locked, action, reason)
+
+
+def _switch(session: Session, thread: Thread, channel: Channel, moderator, attribute: str, value: bool,
+            action: str, reason: str) -> Problems:
     problems = Problems()
     _check_reason(reason, problems)
-    if problems or thread.is_locked == locked:
+    if problems or getattr(thread, attribute) == value:
         return problems
-    thread.is_locked = locked
+    setattr(thread, attribute, value)
     session.add(thread)
-    record(session, action=ActionKind.lock_thread if locked else ActionKind.unlock_thread, moderator=moderator,
-           channel=channel, thread=thread, reason=reason)
+    record(session, action=action, moderator=moderator, channel=channel, thread=thread, reason=reason)
     return problems
 
 
