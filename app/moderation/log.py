@@ -127,6 +127,8 @@ def set_staff_only(session: Session, *, entry_id: int, viewer: Viewer, staff_onl
     entry = session.get(ModerationAction, entry_id)
     if entry is None or not policies.can_moderate_in(viewer, entry.channel_id):
         return False
+    if entry.action == ActionKind.suspend_member and not policies.can_administer(viewer):
+        return False  # an admin's line about a named member: only admins may show it
     entry.is_staff_only = staff_only
     session.add(entry)
     session.flush()

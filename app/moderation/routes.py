@@ -24,6 +24,11 @@ NextForm = Annotated[str, Form(alias="next")]  # where the action came from (bac
 POST_ACTIONS = ("hide", "restore", "approve", "sanction", "dismiss", "edit")
 
 
+def _is_id(value: str) -> bool:
+    """A row id from the path: ASCII digits only (int() would take other scripts' digits too)."""
+    return value.isascii() and value.isdigit() and len(value) < 12
+
+
 def back_to(next_url: str, fallback: str) -> str:
     """Where to go after an action: the queue page it came from, or the fallback (never elsewhere)."""
     return next_url if next_url.startswith("/mod/queue") and "//" not in next_url else fallback
@@ -72,7 +77,7 @@ def show_log(request: Request, session: SessionDep, viewer: ModeratorUser, chann
 @router.post("/mod/log/{entry_id}/staff-only")
 def mark_staff_only(request: Request, session: SessionDep, viewer: ModeratorUser, entry_id: str,
                     staff_only: FormStr = "1"):
-    if not (entry_id.isascii() and entry_id.isdigit() and len(entry_id) < 12):
+    if not _is_id(entry_id):
         raise NotFound()
     if not log.set_staff_only(session, entry_id=int(entry_id), viewer=viewer, staff_only=staff_only == "1"):
         raise NotFound()
@@ -102,7 +107,7 @@ def show_sanctions(request: Request, session: SessionDep, viewer: ModeratorUser)
 @router.post("/mod/sanctions/{sanction_id}/lift")
 def lift_sanction(request: Request, session: SessionDep, viewer: ModeratorUser, sanction_id: str,
                   reason: FormStr = ""):
-    sanction = session.get(Sanction, int(sanction_id)) if sanction_id.isdigit() and len(sanction_id) < 12 else None
+    sanction = session.get(Sanction, int(sanction_id)) if _is_id(sanction_id) else None
     if sanction is None:
         raise NotFound()
     channel = forum_service.channels_by_ids(session, [sanction.channel_id])[0] if sanction.channel_id else None
@@ -122,6 +127,7 @@ def lift_sanction(request: Request, session: SessionDep, viewer: ModeratorUser, 
 # Actions on posts ----------------------------------------------------------------------------------
 
 def _action_page(request, post, thread, channel, action: str, form: dict, problems: dict, status_code=200):
+    form = form | {"next": back_to(form.get("next", ""), "")}  # only ever back to the queue
     context = {"post": post, "thread": thread, "channel": channel, "action": action, "form": form,
                "problems": problems, "kinds": SanctionKind, "scopes": SanctionScope,
                "site_wide": policies.can_moderate(request.state.viewer)}

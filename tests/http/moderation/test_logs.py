@@ -107,3 +107,18 @@ def test_a_moderators_edit_is_on_the_record_as_a_moderator(client_as, session):
     assert "changed by a moderator" in history and "Maz Moderator" not in history
     assert "changed by Maz Moderator, a moderator" in moderator.get(f"/p/{post.public_id}/revisions").text
     assert "A moderator edited your post: Personal information" in client_as(author).get("/notifications").text
+
+
+def test_only_an_admin_may_show_members_an_admins_suspension_of_a_named_member(client_as, session):
+    from app.moderation import service
+    from tests.factories import make_channel_moderator
+
+    channel = make_channel(session)
+    admin = make_member(session, role="admin")
+    member = make_member(session, handle="suspendee")
+    service.suspend_member(session, member=member, moderator=admin, channel=channel, days="3", reason="Abuse")
+    entry = session.execute(select(ModerationAction).where(ModerationAction.action == "suspend_member")).scalar_one()
+    moderator = client_as(make_channel_moderator(session, channel))
+    assert moderator.form(f"/mod/log/{entry.id}/staff-only", {"staff_only": "0"}).status_code == 404
+    session.refresh(entry)
+    assert entry.is_staff_only and "suspendee" not in client_as(make_member(session)).get("/moderation").text

@@ -164,3 +164,12 @@ def _forget(database, ids: dict) -> None:
             cleanup.delete(cleanup.get(Member, member_id))
         cleanup.delete(cleanup.get(Channel, ids["channel"]))
         cleanup.commit()
+
+
+def test_odd_ids_and_foreign_next_addresses_are_answered_calmly(client_as, session):
+    _, held = _held_thread(session, make_channel(session, is_premoderated=True), "Waiting")
+    moderator = client_as(make_member(session, role="moderator"))
+    assert moderator.form("/mod/sanctions/\u00b2/lift").status_code == 404
+    assert moderator.form("/mod/log/\u00b2/staff-only").status_code == 404
+    again = moderator.form(f"/mod/posts/{held.public_id}/hide", {"reason": "", "next": "https://evil.example/"})
+    assert again.status_code == 422 and "evil.example" not in again.text
