@@ -4,7 +4,7 @@ the transparency log). Neither names the author of an anonymous post."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, not_, or_, select, true, update
+from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -38,14 +38,19 @@ def action_names() -> dict[str, str]:
 
 
 def record(session: Session, *, action: str, moderator, channel: Channel | None, post: Post | None = None,
-           thread: Thread | None = None, reason: str = "", detail: str = "") -> ModerationAction:
+           thread: Thread | None = None, reason: str = "", detail: str = "",
+           unseen: bool | None = None) -> ModerationAction:
     """Add a line to the log: what was done, to which post or thread, by whom and why; never the
     post's author.
 
-    An approval in an anonymous channel names neither the post nor its thread, and keeps the day
-    only: otherwise the log would list, to the minute, which safe-space posts came from new accounts."""
+    In an anonymous channel, a line about a post or thread nobody else had seen yet is kept from the
+    transparency log for good (``before_release``, decided now: a read-time check would show it
+    once the post came out, and so tell which posts were held). An approval there names neither the
+    post nor its thread, and keeps the day only. ``unseen`` overrides the decision (a lifted sanction
+    follows the line of the sanction)."""
     entry = ModerationAction(action=action, moderator_id=moderator.id, channel_id=channel.id if channel else None,
                              reason=reason.strip()[:500], detail=detail[:300])
+    entry.before_release = _before_release(session, action, channel, post, thread) if unseen is None else unseen
     if action == ActionKind.approve_post and channel is not None and channel.is_anonymous:
         entry.created_at = safespace.day_only(utcnow())
     elif post is not None:
@@ -55,6 +60,26 @@ def record(session: Session, *, action: str, moderator, channel: Channel | None,
     session.add(entry)
     session.flush()
     return entry
+
+
+def _before_release(session: Session, action: str, channel: Channel | None, post: Post | None,
+                    thread: Thread | None) -> bool:
+    if channel is None or not channel.is_anonymous:
+        return False
+    if action == ActionKind.approve_post or (post is not None and not visibility.is_released(post)):
+        return True
+    thread = thread if thread is not None else session.get(Thread, post.thread_id) if post is not None else None
+    return thread is not None and thread.is_pending  # its opening post is number 1 from the start
+
+
+def unseen_sanction(session: Session, post_id: int | None) -> bool:
+    """Whether the line of the latest sanction through this post was kept from the transparency log."""
+    line = session.execute(
+        select(ModerationAction.before_release)
+        .where(ModerationAction.post_id == post_id,
+               ModerationAction.action.in_((ActionKind.warn_author, ActionKind.suspend_author)))
+        .order_by(ModerationAction.id.desc()).limit(1)).scalar()
+    return bool(line)
 
 
 @dataclass(frozen=True)
@@ -112,12 +137,7 @@ def transparency_entries(session: Session, viewer: Viewer | None, filters: LogFi
     shows every time as its day."""
     audience = policies.audience(viewer)
     readable = (ModerationAction.channel_id.is_(None)) | visibility.channel_filter(audience, Channel)
-    # In the safe space, approvals and actions on posts nobody else has seen stay with the moderators:
-    # members would learn, by the day, that a post was held (a new account's, most often).
-    unseen = and_(Channel.is_anonymous.is_(True),
-                  or_(ModerationAction.action == ActionKind.approve_post,
-                      and_(ModerationAction.post_id.is_not(None), Post.number.is_(None))))
-    readable = and_(readable, not_(unseen))
+    readable = and_(readable, ModerationAction.before_release.is_(False))
     return _page(session, _entries(LogFilters(channel=filters.channel, action=filters.action, page=filters.page),
                                    readable=readable), filters.page)
 
@@ -158,3 +178,10 @@ def follow_merge(session: Session, *, source_id: int, target_id: int) -> None:
     """A merged thread's lines now concern the thread it joined."""
     session.execute(update(ModerationAction).where(ModerationAction.thread_id == source_id)
                     .values(thread_id=target_id))
+
+
+def follow_split(session: Session, new: Thread) -> None:
+    """The lines about posts split off now concern the thread they moved to."""
+    session.execute(update(ModerationAction)
+                    .where(ModerationAction.post_id.in_(select(Post.id).where(Post.thread_id == new.id)))
+                    .values(thread_id=new.id))

@@ -67,6 +67,9 @@ class ModerationAction(SQLModel, table=True):
     detail: str = Field(default="", max_length=300)  # what the action itself says: "from A to B"
     # Members see only that it happened (personal information in the reason, say).
     is_staff_only: bool = False
+    # About an anonymous post or thread before anyone but its author and the moderators could see it:
+    # never in the transparency log (see log.record).
+    before_release: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

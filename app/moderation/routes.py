@@ -15,7 +15,7 @@ from app.forum import policies
 from app.forum import service as forum_service
 from app.forum.deps import page_number, post_or_404
 from app.moderation import log, queue, reports, service
-from app.moderation.deps import post_to_moderate, require_can_moderate
+from app.moderation.deps import post_to_moderate
 from app.moderation.models import Sanction, SanctionKind, SanctionScope
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
@@ -108,14 +108,11 @@ def show_sanctions(request: Request, session: SessionDep, viewer: ModeratorUser)
 def lift_sanction(request: Request, session: SessionDep, viewer: ModeratorUser, sanction_id: str,
                   reason: FormStr = ""):
     sanction = session.get(Sanction, int(sanction_id)) if _is_id(sanction_id) else None
-    if sanction is None:
-        raise NotFound()
+    if sanction is None or not policies.can_moderate_in(viewer, sanction.channel_id):
+        raise NotFound()  # a channel moderator does not see other channels' sanctions
+    if sanction.scope == SanctionScope.site and not policies.can_moderate(viewer):
+        raise Forbidden(_("Only a moderator of every channel can lift a suspension from every channel."))
     channel = forum_service.channels_by_ids(session, [sanction.channel_id])[0] if sanction.channel_id else None
-    if sanction.scope == SanctionScope.site or channel is None:
-        if not policies.can_moderate(viewer):
-            raise Forbidden(_("Only a moderator of every channel can lift a suspension from every channel."))
-    else:
-        require_can_moderate(viewer, channel)
     problems = service.lift_sanction(session, sanction=sanction, channel=channel, moderator=viewer, reason=reason)
     if problems:
         flash(request, list(problems.fields.values())[0], "error")

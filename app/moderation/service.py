@@ -18,7 +18,7 @@ from app.forum import lifecycle, policies, posting, visibility
 from app.forum.markdown import one_line, render_markdown
 from app.forum.models import Channel, Post, PostStatus, Thread
 from app.moderation import reports
-from app.moderation.log import record
+from app.moderation.log import record, unseen_sanction
 from app.moderation.models import ActionKind, ReportOutcome, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
 from app.safespace import service as safespace
@@ -116,6 +116,11 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
         problems.add("kind", _("This post's author can no longer be reached."))
     if problems:
         return problems
+    if _in_force(session, post, kind):  # the same form sent twice, or a second moderator
+        problems.add(ALREADY_DONE, _("The author already has a warning for this post: nothing has changed.")
+                     if kind == SanctionKind.warning else
+                     _("The author is already suspended for this post: nothing has changed."))
+        return problems
     session.add(Sanction(sealed_member=safespace.seal_author(author_id), kind=kind, scope=scope,
                          channel_id=channel.id, reason=reason.strip(), post_id=post.id,
                          created_by_id=moderator.id, expires_at=expires_at))
@@ -185,6 +190,14 @@ def _until(expires_at) -> str:
     return expires_at.date().isoformat() if expires_at else _("a moderator lifts it")
 
 
+def _in_force(session: Session, post: Post, kind: str) -> bool:
+    now = utcnow()
+    return session.execute(
+        select(Sanction.id).where(Sanction.post_id == post.id, Sanction.kind == kind, Sanction.revoked_at.is_(None),
+                                  or_(Sanction.expires_at.is_(None), Sanction.expires_at > now)).limit(1)
+    ).first() is not None
+
+
 def _where(scope: str, channel) -> str:
     if scope == SanctionScope.site:
         return _("anywhere")
@@ -202,7 +215,8 @@ def lift_sanction(session: Session, *, sanction: Sanction, channel: Channel, mod
         already_done(problems)
         return problems
     post = session.get(Post, sanction.post_id) if sanction.post_id else None
-    record(session, action=ActionKind.lift_sanction, moderator=moderator, channel=channel, post=post, reason=reason)
+    record(session, action=ActionKind.lift_sanction, moderator=moderator, channel=channel, post=post, reason=reason,
+           unseen=True if unseen_sanction(session, sanction.post_id) else None)
     if post is not None:
         tell_author(session, post, _("A moderator lifted your suspension: you can post again.")
                     if sanction.kind == SanctionKind.suspension else _("A moderator withdrew their warning."))

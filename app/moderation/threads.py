@@ -15,7 +15,7 @@ from app.forum import lifecycle, policies, posting, regroup, visibility
 from app.forum import service as forum_service
 from app.forum.markdown import one_line
 from app.forum.models import Channel, Post, PostStatus, Thread
-from app.moderation.log import record
+from app.moderation.log import follow_split, record
 from app.moderation.models import ActionKind
 
 MAX_REASON = 500
@@ -175,6 +175,7 @@ def split_thread(session: Session, *, thread: Thread, channel: Channel, moderato
     if problems:
         return None, problems
     new = regroup.split(session, thread=thread, channel=channel, chosen=chosen, title=title.strip())
+    follow_split(session, new)
     record(session, action=ActionKind.split_thread, moderator=moderator, channel=channel, thread=new,
            reason=reason, detail=_("split from “%(title)s”", title=thread.title))
     return new, problems

@@ -5,7 +5,7 @@ changes; CSRF holds."""
 from sqlalchemy import func, select
 
 from app.forum.models import Post, Thread
-from app.moderation.models import ModerationAction
+from app.moderation.models import ModerationAction, Sanction
 from tests.factories import first_post, make_channel, make_channel_moderator, make_member, make_reply, make_thread
 from tests.routes import all_routes
 
@@ -108,3 +108,17 @@ def test_the_header_counts_what_waits_in_the_moderators_own_channels(client_as, 
     assert 'Review <span class="count-badge">1<' in channel_moderator.get("/").text
     assert 'Review <span class="count-badge">2<' in site_moderator.get("/").text
     assert "/mod/queue" not in client_as(make_member(session)).get("/").text
+
+
+def test_a_channel_moderator_cannot_count_other_channels_sanctions_by_lifting_them(client_as, session):
+    theirs, other = make_channel(session), make_channel(session, name="Other channel")
+    post = make_reply(session, make_thread(session, channel=other), body="Sanctioned elsewhere")
+    site = client_as(make_member(session, role="moderator"))
+    assert site.form(f"/mod/posts/{post.public_id}/sanction",
+                     {"kind": "warning", "reason": "Mind the tone"}).status_code == 303
+    sanction = session.execute(select(Sanction)).scalar_one()
+    moderator = client_as(make_channel_moderator(session, theirs))
+    assert moderator.form(f"/mod/sanctions/{sanction.id}/lift").status_code == 404
+    assert moderator.form(f"/mod/sanctions/{sanction.id + 1}/lift").status_code == 404  # the same as none
+    session.refresh(sanction)
+    assert sanction.revoked_at is None

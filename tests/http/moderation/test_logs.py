@@ -122,3 +122,18 @@ def test_only_an_admin_may_show_members_an_admins_suspension_of_a_named_member(c
     assert moderator.form(f"/mod/log/{entry.id}/staff-only", {"staff_only": "0"}).status_code == 404
     session.refresh(entry)
     assert entry.is_staff_only and "suspendee" not in client_as(make_member(session)).get("/moderation").text
+
+
+def test_a_sanction_sent_twice_is_given_once(client_as, session):
+    from app.moderation.models import Sanction
+
+    post = make_reply(session, make_thread(session))
+    moderator = client_as(make_member(session, role="moderator"))
+    form = {"kind": "suspension", "scope": "channel", "days": "3", "reason": "Abusive"}
+    assert moderator.form(f"/mod/posts/{post.public_id}/sanction", form).status_code == 303
+    again = moderator.form(f"/mod/posts/{post.public_id}/sanction", form, follow_redirects=True)
+    assert "already suspended for this post" in again.text
+    assert len(session.execute(select(Sanction)).all()) == 1
+    assert len(session.execute(select(ModerationAction).where(ModerationAction.action == "suspend_author")).all()) == 1
+    warning = moderator.form(f"/mod/posts/{post.public_id}/sanction", {"kind": "warning", "reason": "And a warning"})
+    assert warning.status_code == 303  # another kind of sanction is another action

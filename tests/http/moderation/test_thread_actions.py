@@ -151,6 +151,8 @@ def test_splitting_takes_the_chosen_replies_with_their_replies(client_as, sessio
     below = make_reply(session, thread, body="An answer to it", parent=chosen)
     make_reply(session, thread, body="Also stays")
     moderator = _moderator(session, client_as)
+    assert moderator.form(f"/mod/posts/{below.public_id}/sanction",
+                          {"kind": "warning", "reason": "Warned before the split"}).status_code == 303
     form = moderator.get(f"/mod/threads/{thread.public_id}/split").text
     assert f'value="{chosen.public_id}"' in form and f'value="{keep.public_id}"' in form
     response = moderator.form(f"/mod/threads/{thread.public_id}/split",
@@ -164,6 +166,8 @@ def test_splitting_takes_the_chosen_replies_with_their_replies(client_as, sessio
     assert client.get(f"/p/{below.public_id}").headers["location"].startswith(_url(new))
     assert new.reply_count == 1 and session.get(Thread, thread.id).reply_count == 2
     assert _lines(session, "split_thread") == 1
+    warned = session.execute(select(ModerationAction).where(ModerationAction.action == "warn_author")).scalar_one()
+    assert warned.thread_id == new.id  # the log's line went with its post
 
 
 def test_split_refuses_the_opening_post_and_keeps_the_choice(client_as, session):

@@ -201,3 +201,33 @@ def test_a_permalink_moves_for_nobody_when_a_post_is_held_before_it(client_as, s
     _reply(client_as(_newcomer(session)), thread, "Held, answering the first post", parent_id=opening.public_id)
     _reply(client_as(make_member(session)), thread, "Queued, answering the first post", parent_id=opening.public_id)
     assert [browser.get(f"/p/{last.public_id}").headers["location"] for browser in observers] == before
+
+
+def test_what_moderators_did_before_a_post_came_out_never_reaches_the_transparency_log(client_as, safe_space, session):
+    client_as(_newcomer(session)).form("/c/safe-space/new", {"title": "A newcomer's thread", "body": "First words",
+                                                             "guidelines": "yes"})
+    thread = session.execute(select(Thread).where(Thread.title == "A newcomer's thread")).scalar_one()
+    opening = first_post(session, thread)
+    moderator = client_as(make_member(session, role="moderator"))
+    assert moderator.form(f"/mod/threads/{thread.public_id}/edit",
+                          {"title": "A newcomer's question", "tags": "", "reason": "Clearer title"}).status_code == 303
+    assert moderator.form(f"/mod/threads/{thread.public_id}/pin", {"reason": "Pinned while held"}).status_code == 303
+    assert moderator.form(f"/mod/posts/{opening.public_id}/approve").status_code == 303
+    client_as(_newcomer(session)).form("/c/safe-space/new", {"title": "Another thread", "body": "Spam",
+                                                             "guidelines": "yes"})
+    spam = first_post(session, session.execute(select(Thread).where(Thread.title == "Another thread")).scalar_one())
+    assert moderator.form(f"/mod/posts/{spam.public_id}/hide", {"reason": "Hid a held opening"}).status_code == 303
+    open_thread = make_thread(session, channel=safe_space, author=make_member(session))
+    _reply(client_as(_newcomer(session)), open_thread, "A held reply")
+    held = session.execute(select(Post).where(Post.body_md == "A held reply")).scalar_one()
+    assert moderator.form(f"/mod/posts/{held.public_id}/hide", {"reason": "Spam while held"}).status_code == 303
+    seen = make_reply(session, open_thread, author=make_member(session))
+    assert moderator.form(f"/mod/posts/{seen.public_id}/hide", {"reason": "Hid what all had read"}).status_code == 303
+    session.expire_all()
+    assert not session.get(Thread, thread.id).is_pending  # released now: a read-time check would show its lines
+    log = client_as(make_member(session)).get("/moderation").text.split("<table", 1)[-1]
+    assert "Hid what all had read" in log
+    for kept in ("Clearer title", "Pinned while held", "Hid a held opening", "Spam while held", "Approved",
+                 "A newcomer", "Another thread"):
+        assert kept not in log
+    assert "Spam while held" in moderator.get("/mod/log").text  # the moderators' own log has every line
