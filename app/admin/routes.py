@@ -353,10 +353,8 @@ def edit_settings(request: Request, viewer: AdminUser):
 
 @router.post("/admin/settings")
 def update_settings(request: Request, session: SessionDep, viewer: AdminUser, registration_mode: FormStr = "",
-                    safe_space_new_member_days: FormStr = "", safe_space_release_minutes: FormStr = "",
-                    transparency_names_moderators: FormStr = ""):
-    form = {"registration_mode": registration_mode, "safe_space_new_member_days": safe_space_new_member_days,
-            "safe_space_release_minutes": safe_space_release_minutes,
+                    safe_space_release_minutes: FormStr = "", transparency_names_moderators: FormStr = ""):
+    form = {"registration_mode": registration_mode, "safe_space_release_minutes": safe_space_release_minutes,
             "transparency_names_moderators": transparency_names_moderators}
     problems = service.update_site_settings(session, values=form)
     if problems:

@@ -22,7 +22,6 @@ PER_PAGE = 50
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 MEMBER_STATUSES = (MemberStatus.active, MemberStatus.pending)
 INVITATION_STATES = ("open", "accepted", "expired")
-NEW_MEMBER_DAYS = (0, 365)
 RELEASE_MINUTES = (0, 24 * 60)
 
 
@@ -244,11 +243,11 @@ def update_site_settings(session: Session, *, values: dict[str, str]) -> Problem
     values = {name: values.get(name, "").strip() for name in site_settings.EDITABLE}
     if values["registration_mode"] not in ("", *RegistrationMode.__members__):
         problems.add("registration_mode", _("Choose open, open with approval, or by invitation."))
-    for name, bounds in (("safe_space_new_member_days", NEW_MEMBER_DAYS),
-                         ("safe_space_release_minutes", RELEASE_MINUTES)):
-        if values[name] and not _whole_number(values[name], bounds):
-            problems.add(name, _("Enter a whole number from %(low)s to %(high)s, or leave it empty for the "
-                                 "default.", low=bounds[0], high=bounds[1]))
+    minutes = values["safe_space_release_minutes"]
+    if minutes and not _whole_number(minutes, RELEASE_MINUTES):
+        problems.add("safe_space_release_minutes", _("Enter a whole number from %(low)s to %(high)s, or leave it "
+                                                     "empty for the default.", low=RELEASE_MINUTES[0],
+                                                     high=RELEASE_MINUTES[1]))
     if values["transparency_names_moderators"] not in ("", "true", "false"):
         problems.add("transparency_names_moderators", _("Choose yes, no or the default."))
     if problems:

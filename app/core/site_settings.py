@@ -22,9 +22,10 @@ from app.core.db import get_database
 
 log = logging.getLogger("common_ground")
 
-# The Settings fields an admin may override at run time.
-EDITABLE = ("registration_mode", "safe_space_new_member_days", "safe_space_release_minutes",
-            "transparency_names_moderators")
+# The Settings fields an admin may override at run time. Not the safe space's new-member days: an
+# admin who could change them at will, and watch whose posts are held, could learn how old the
+# account behind a pseudonym is.
+EDITABLE = ("registration_mode", "safe_space_release_minutes", "transparency_names_moderators")
 REFRESH_SECONDS = 5.0
 
 

@@ -40,7 +40,7 @@ def _site_context(request: Request) -> dict:
         "locale": i18n.current_locale(),
         "site_name": get_settings().site_name,
         "release_minutes": site_settings.effective("safe_space_release_minutes"),
-        "new_member_days": site_settings.effective("safe_space_new_member_days"),
+        "new_member_days": get_settings().safe_space_new_member_days,
     }
 
 

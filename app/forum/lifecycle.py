@@ -17,7 +17,7 @@ from sqlalchemy import delete, event, func, select, update
 from sqlmodel import Session
 
 from app.accounts.models import Viewer
-from app.core import site_settings
+from app.core.config import get_settings
 from app.core.hooks import Hook
 from app.core.timeutil import utcnow
 from app.forum import policies, schedule, visibility
@@ -65,7 +65,7 @@ def needs_approval(author: Viewer, channel) -> bool:
         return False
     if channel.is_premoderated:
         return True
-    days = site_settings.effective("safe_space_new_member_days")
+    days = get_settings().safe_space_new_member_days  # never an admin's (see site_settings.EDITABLE)
     return bool(channel.is_anonymous) and (utcnow() - author.created_at).days < days
 
 

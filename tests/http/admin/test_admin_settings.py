@@ -1,9 +1,13 @@
 """Site settings: an admin's choice applies at once, and an emptied setting follows the environment again."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.core import site_settings
 from app.core.config import get_settings
+from app.core.timeutil import utcnow
+from app.forum import lifecycle
 from app.forum.models import ChannelKind, Visibility
 from tests.factories import make_channel, make_member
 
@@ -30,24 +34,37 @@ def test_the_registration_mode_changes_at_once_and_falls_back_when_reset(client,
     assert client.form("/signup", SIGNUP).status_code == 303
 
 
-def test_the_release_interval_and_new_member_days_show_where_members_read_them(client_as, session):
+def test_the_release_interval_shows_where_members_read_it(client_as, session):
     make_channel(session, slug="safe-space", name="Safe space", kind=ChannelKind.safe_space,
                  visibility=Visibility.members, is_anonymous=True)
     admin = client_as(make_member(session, role="admin"))
     member = client_as(make_member(session))
     assert "releases every" not in member.get("/c/safe-space").text  # 0 in the tests' environment
     saved = admin.form("/admin/settings", EMPTY | {"safe_space_release_minutes": "30",
-                                                   "safe_space_new_member_days": "14",
                                                    "transparency_names_moderators": "true"})
     assert saved.status_code == 303
     assert "releases every 30 minutes on the clock" in member.get("/c/safe-space").text
-    assert (site_settings.effective("safe_space_release_minutes"), site_settings.effective(
-        "safe_space_new_member_days"), site_settings.effective("transparency_names_moderators")) == (30, 14, True)
+    assert (site_settings.effective("safe_space_release_minutes"),
+            site_settings.effective("transparency_names_moderators")) == (30, True)
     page = admin.get("/admin/settings").text
-    assert 'value="30"' in page and 'value="14"' in page and '<option value="true" selected>' in page
+    assert 'value="30"' in page and '<option value="true" selected>' in page
     admin.form("/admin/settings", EMPTY)
     assert "releases every" not in member.get("/c/safe-space").text
-    assert site_settings.effective("safe_space_new_member_days") == get_settings().safe_space_new_member_days
+
+
+def test_an_admin_cannot_change_the_new_member_days_that_hold_safe_space_posts(client_as, session):
+    admin = client_as(make_member(session, role="admin"))
+    page = admin.get("/admin/settings").text
+    assert 'name="safe_space_new_member_days"' not in page and "Only the server's operator can change this" in page
+    assert admin.form("/admin/settings", EMPTY | {"safe_space_new_member_days": "400"}).status_code == 303
+    assert session.execute(select(site_settings.SiteSetting)).first() is None
+    # A row left by an earlier version is not read either.
+    session.add(site_settings.SiteSetting(key="safe_space_new_member_days", value="300"))
+    session.flush()
+    site_settings.clear_cache()
+    newcomer = make_member(session, created_at=utcnow() - timedelta(days=get_settings().safe_space_new_member_days))
+    safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+    assert not lifecycle.needs_approval(newcomer, safe)
 
 
 def test_bad_settings_are_refused_with_the_input_kept_and_nothing_changes(client_as, session):
@@ -55,7 +72,6 @@ def test_bad_settings_are_refused_with_the_input_kept_and_nothing_changes(client
     admin.form("/admin/settings", EMPTY | {"safe_space_release_minutes": "15"})
     for form, message in (({"safe_space_release_minutes": "1441"}, "from 0 to 1440"),
                           ({"safe_space_release_minutes": "-5"}, "from 0 to 1440"),
-                          ({"safe_space_new_member_days": "soon"}, "from 0 to 365"),
                           ({"registration_mode": "closed"}, "Choose open, open with approval, or by invitation."),
                           ({"transparency_names_moderators": "maybe"}, "Choose yes, no or the default.")):
         response = admin.form("/admin/settings", EMPTY | {"registration_mode": "approval"} | form)

@@ -9,9 +9,9 @@ from app.core.site_settings import SiteSetting
 
 
 def test_without_an_override_the_environment_applies(monkeypatch):
-    monkeypatch.setattr(get_settings(), "safe_space_new_member_days", 11)
-    assert site_settings.effective("safe_space_new_member_days") == 11
-    assert site_settings.default("safe_space_new_member_days") == 11
+    monkeypatch.setattr(get_settings(), "safe_space_release_minutes", 11)
+    assert site_settings.effective("safe_space_release_minutes") == 11
+    assert site_settings.default("safe_space_release_minutes") == 11
 
 
 def test_an_override_applies_at_once_in_this_process_and_read_with_the_fields_type(session):
@@ -43,15 +43,15 @@ def test_values_a_field_refuses_are_not_stored_and_unknown_names_are_errors(sess
 
 def test_the_table_is_read_again_after_refresh_seconds(monkeypatch):
     loads = []
-    monkeypatch.setattr(site_settings, "_load", lambda: loads.append(1) or {"safe_space_new_member_days": "3"})
+    monkeypatch.setattr(site_settings, "_load", lambda: loads.append(1) or {"safe_space_release_minutes": "3"})
     clock = [100.0]
     monkeypatch.setattr(site_settings.time, "monotonic", lambda: clock[0])
-    assert site_settings.effective("safe_space_new_member_days") == 3
+    assert site_settings.effective("safe_space_release_minutes") == 3
     clock[0] += site_settings.REFRESH_SECONDS - 0.1
-    site_settings.effective("safe_space_new_member_days")
+    site_settings.effective("safe_space_release_minutes")
     assert len(loads) == 1
     clock[0] += 0.2
-    site_settings.effective("safe_space_new_member_days")
+    site_settings.effective("safe_space_release_minutes")
     assert len(loads) == 2
 
 
