@@ -10,7 +10,7 @@ from starlette.background import BackgroundTask
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import AdminUser, load_viewer
-from app.accounts.models import Invitation, Member, MemberStatus, Role
+from app.accounts.models import Invitation, Member, Role
 from app.admin import service
 from app.core import email as email_transport
 from app.core import site_settings
@@ -114,8 +114,7 @@ def _back(next_url: str, fallback: str) -> str:
 def approve_member(request: Request, session: SessionDep, viewer: AdminUser, handle: str,
                    next_url: Annotated[str, Form(alias="next")] = ""):
     member = member_or_404(session, handle)
-    if member.status == MemberStatus.pending:
-        accounts_service.approve_member(session, member)
+    if service.approve_member(session, member=member, admin=viewer):
         flash(request, _("%(name)s can now sign in.", name=member.display_name))
     else:
         flash(request, _("%(name)s is not waiting for approval: nothing has changed.", name=member.display_name),
@@ -138,7 +137,7 @@ def change_role(request: Request, session: SessionDep, viewer: AdminUser, handle
 def set_moderated_channels(request: Request, session: SessionDep, viewer: AdminUser, handle: str,
                            channel_ids: FormList = []):  # noqa: B006 (FastAPI copies defaults)
     member = member_or_404(session, handle)
-    problems = service.set_moderated_channels(session, member=member, channel_ids=channel_ids)
+    problems = service.set_moderated_channels(session, member=member, channel_ids=channel_ids, admin=viewer)
     if problems:
         ticked = {int(value) for value in channel_ids if value.isascii() and value.isdigit() and len(value) < 10}
         return _member_page(request, session, member, form={"channel_ids": ticked}, failed="channels",
@@ -205,7 +204,7 @@ def list_invitations(request: Request, session: SessionDep, viewer: AdminUser, s
 @router.post("/admin/invitations")
 def create_invitation(request: Request, session: SessionDep, viewer: AdminUser, email: FormStr = "",
                       role: FormStr = Role.member, days: FormStr = "14"):
-    token, problems = accounts_service.invite_member(session, email=email, role=role, days=days, invited_by=viewer)
+    token, problems = service.invite_member(session, email=email, role=role, days=days, admin=viewer)
     if token is None:
         form = {"email": email, "role": role, "days": days}
         return _invitations_page(request, session, form=form, problems=problems.fields, status_code=422)
@@ -225,7 +224,7 @@ def revoke_invitation(request: Request, session: SessionDep, viewer: AdminUser, 
     if invitation is None:
         raise NotFound()
     email = invitation.email
-    problems = accounts_service.revoke_invitation(session, invitation)
+    problems = service.revoke_invitation(session, invitation=invitation, admin=viewer)
     if problems:
         flash(request, problems.fields["invitation"], "error")
     else:
@@ -279,7 +278,7 @@ def create_channel(request: Request, session: SessionDep, viewer: AdminUser, slu
                    description: FormStr = "", kind: FormStr = "", visibility: FormStr = "",
                    premoderated: FormStr = ""):
     form = _channel_input(slug, name, description, kind, visibility, premoderated)
-    channel, problems = service.create_channel(session, form=form)
+    channel, problems = service.create_channel(session, form=form, admin=viewer)
     if channel is None:
         return _channel_page(request, "admin/channel_new.html", _channel_form(form), problems.fields,
                              status_code=422)
@@ -299,7 +298,7 @@ def update_channel(request: Request, session: SessionDep, viewer: AdminUser, slu
                    visibility: FormStr = "", premoderated: FormStr = ""):
     channel = channel_or_404(session, slug)
     form = _channel_input(new_slug, name, description, kind, visibility, premoderated)
-    problems = service.update_channel(session, channel=channel, form=form)
+    problems = service.update_channel(session, channel=channel, form=form, admin=viewer)
     if problems:
         return _channel_page(request, "admin/channel_edit.html", _channel_form(form), problems.fields, channel,
                              status_code=422)
@@ -310,7 +309,7 @@ def update_channel(request: Request, session: SessionDep, viewer: AdminUser, slu
 @router.post("/admin/channels/{slug}/move")
 def move_channel(request: Request, session: SessionDep, viewer: AdminUser, slug: str, direction: FormStr = ""):
     channel = channel_or_404(session, slug)
-    problems = service.move_channel(session, channel=channel, direction=direction)
+    problems = service.move_channel(session, channel=channel, direction=direction, admin=viewer)
     if problems:
         flash(request, problems.fields["direction"], "error")
     else:
@@ -319,9 +318,9 @@ def move_channel(request: Request, session: SessionDep, viewer: AdminUser, slug:
     return redirect(request, "/admin/channels")
 
 
-def _set_archived(request: Request, session, slug: str, archived: bool):
+def _set_archived(request: Request, session, viewer, slug: str, archived: bool):
     channel = channel_or_404(session, slug)
-    service.set_archived(session, channel=channel, archived=archived)
+    service.set_archived(session, channel=channel, archived=archived, admin=viewer)
     flash(request, _("%(name)s is archived: it is read-only and no longer on the home page.", name=channel.name)
           if archived else _("%(name)s is open again.", name=channel.name))
     return redirect(request, "/admin/channels")
@@ -329,12 +328,12 @@ def _set_archived(request: Request, session, slug: str, archived: bool):
 
 @router.post("/admin/channels/{slug}/archive")
 def archive_channel(request: Request, session: SessionDep, viewer: AdminUser, slug: str):
-    return _set_archived(request, session, slug, True)
+    return _set_archived(request, session, viewer, slug, True)
 
 
 @router.post("/admin/channels/{slug}/unarchive")
 def unarchive_channel(request: Request, session: SessionDep, viewer: AdminUser, slug: str):
-    return _set_archived(request, session, slug, False)
+    return _set_archived(request, session, viewer, slug, False)
 
 
 # Site settings ----------------------------------------------------------------------------------
@@ -356,7 +355,7 @@ def update_settings(request: Request, session: SessionDep, viewer: AdminUser, re
                     safe_space_release_minutes: FormStr = "", transparency_names_moderators: FormStr = ""):
     form = {"registration_mode": registration_mode, "safe_space_release_minutes": safe_space_release_minutes,
             "transparency_names_moderators": transparency_names_moderators}
-    problems = service.update_site_settings(session, values=form)
+    problems = service.update_site_settings(session, values=form, admin=viewer)
     if problems:
         return _settings_page(request, form, problems.fields, status_code=422)
     flash(request, _("The site settings are saved. Empty ones follow the server's configuration."))

@@ -1,6 +1,7 @@
 """What admins change: members' roles and the channels they moderate, the channels themselves, and the
 site settings; the lists they work from. Approval and invitations are app.accounts' rules, suspensions
-app.moderation's."""
+app.moderation's. Each change is a line of the moderation log: those about named members are withheld
+from the transparency log, those about channels and the site are not."""
 
 import re
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from app.accounts import service as accounts
 from app.accounts.models import ChannelModerator, Invitation, Member, MemberStatus, Role
 from app.core import site_settings
 from app.core.config import RegistrationMode
@@ -17,6 +19,8 @@ from app.core.problems import Problems
 from app.core.timeutil import utcnow
 from app.forum.models import Channel, ChannelKind, Visibility
 from app.forum.service import Page, page_of
+from app.moderation.log import record
+from app.moderation.models import ActionKind
 
 PER_PAGE = 50
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -75,9 +79,39 @@ def change_role(session: Session, *, member: Member, role: str, admin) -> Proble
         problems.add("role", _("You cannot change your own role: ask another admin."))
     if problems or role == member.role:
         return problems
+    detail = f"@{member.handle}: {member.role} → {role}"
     member.role = role
     session.add(member)
-    session.flush()
+    record(session, action=ActionKind.change_role, moderator=admin, channel=None, detail=detail)
+    return problems
+
+
+def _about_member(session: Session, admin, action: str, member_or_email: str) -> None:
+    record(session, action=action, moderator=admin, channel=None, detail=member_or_email)
+
+
+def approve_member(session: Session, *, member: Member, admin) -> bool:
+    """Let a member waiting for approval sign in; False if they were not waiting."""
+    if member.status != MemberStatus.pending:
+        return False
+    accounts.approve_member(session, member)
+    _about_member(session, admin, ActionKind.approve_member, f"@{member.handle}")
+    return True
+
+
+def invite_member(session: Session, *, email: str, role: str, days: str, admin) -> tuple[str | None, Problems]:
+    """accounts.invite_member, on the record."""
+    token, problems = accounts.invite_member(session, email=email, role=role, days=days, invited_by=admin)
+    if token is not None:
+        _about_member(session, admin, ActionKind.invite_member, f"{accounts.normalise_email(email)} ({role})")
+    return token, problems
+
+
+def revoke_invitation(session: Session, *, invitation: Invitation, admin) -> Problems:
+    email = invitation.email
+    problems = accounts.revoke_invitation(session, invitation)
+    if not problems:
+        _about_member(session, admin, ActionKind.revoke_invitation, email)
     return problems
 
 
@@ -86,7 +120,7 @@ def moderated_channel_ids(session: Session, member: Member) -> set[int]:
     return set(session.execute(query).scalars())
 
 
-def set_moderated_channels(session: Session, *, member: Member, channel_ids: list[str]) -> Problems:
+def set_moderated_channels(session: Session, *, member: Member, channel_ids: list[str], admin) -> Problems:
     """Make the member a moderator of exactly these channels (ids as the form sends them)."""
     problems = Problems()
     wanted = {int(value) for value in channel_ids if value.isascii() and value.isdigit() and len(value) < 10}
@@ -94,9 +128,13 @@ def set_moderated_channels(session: Session, *, member: Member, channel_ids: lis
     if len(wanted) != len(channel_ids) or known != wanted:
         problems.add("channels", _("Choose channels from the list."))
         return problems
+    if wanted == moderated_channel_ids(session, member):
+        return problems
     session.execute(delete(ChannelModerator).where(ChannelModerator.member_id == member.id))
     session.add_all(ChannelModerator(member_id=member.id, channel_id=channel_id) for channel_id in sorted(wanted))
-    session.flush()
+    names = session.execute(select(Channel.name).where(Channel.id.in_(wanted)).order_by(Channel.name)).scalars()
+    _about_member(session, admin, ActionKind.set_channel_moderators,
+                  f"@{member.handle}: {', '.join(names) or _('none')}")
     return problems
 
 
@@ -156,7 +194,7 @@ def _apply(channel: Channel, form: ChannelInput) -> None:
     channel.kind, channel.visibility, channel.is_premoderated = form.kind, form.visibility, form.is_premoderated
 
 
-def create_channel(session: Session, *, form: ChannelInput) -> tuple[Channel | None, Problems]:
+def create_channel(session: Session, *, form: ChannelInput, admin) -> tuple[Channel | None, Problems]:
     """A new channel, last in the order; a safe space is anonymous for good."""
     problems = _check_channel(session, form, None)
     if problems:
@@ -167,20 +205,30 @@ def create_channel(session: Session, *, form: ChannelInput) -> tuple[Channel | N
     _apply(channel, form)
     session.add(channel)
     session.flush()
+    record(session, action=ActionKind.create_channel, moderator=admin, channel=channel)
     return channel, problems
 
 
-def update_channel(session: Session, *, channel: Channel, form: ChannelInput) -> Problems:
+def _settings_of(channel: Channel) -> tuple:
+    return (channel.slug, channel.name, channel.description, channel.kind, channel.visibility,
+            channel.is_premoderated)
+
+
+def update_channel(session: Session, *, channel: Channel, form: ChannelInput, admin) -> Problems:
     """Change a channel's address, name, description, kind, readers or pre-moderation; never its anonymity."""
     problems = _check_channel(session, form, channel)
-    if not problems:
-        _apply(channel, form)
+    if problems:
+        return problems
+    before = _settings_of(channel)
+    _apply(channel, form)
+    if _settings_of(channel) != before:
         session.add(channel)
-        session.flush()
+        record(session, action=ActionKind.edit_channel, moderator=admin, channel=channel,
+               detail=_("was “%(name)s”", name=before[1]) if before[1] != channel.name else "")
     return problems
 
 
-def move_channel(session: Session, *, channel: Channel, direction: str) -> Problems:
+def move_channel(session: Session, *, channel: Channel, direction: str, admin) -> Problems:
     """Swap the channel with its neighbour above or below; positions are numbered afresh from 0."""
     problems = Problems()
     channels = all_channels(session)
@@ -198,18 +246,19 @@ def move_channel(session: Session, *, channel: Channel, direction: str) -> Probl
         if row.position != position:
             row.position = position
             session.add(row)
-    session.flush()
+    record(session, action=ActionKind.reorder_channels, moderator=admin, channel=channel,
+           detail=_("up") if direction == "up" else _("down"))
     return problems
 
 
-def set_archived(session: Session, *, channel: Channel, archived: bool) -> None:
+def set_archived(session: Session, *, channel: Channel, archived: bool, admin) -> None:
     """Archive a channel (read-only, off the home page) or bring it back; a repeated request changes nothing."""
-    if archived and channel.archived_at is None:
-        channel.archived_at = utcnow()
-    elif not archived:
-        channel.archived_at = None
+    if archived == (channel.archived_at is not None):
+        return
+    channel.archived_at = utcnow() if archived else None
     session.add(channel)
-    session.flush()
+    record(session, action=ActionKind.archive_channel if archived else ActionKind.unarchive_channel,
+           moderator=admin, channel=channel)
 
 
 # Invitations ------------------------------------------------------------------------------------
@@ -237,7 +286,7 @@ def _whole_number(text: str, bounds: tuple[int, int]) -> bool:
     return text.isascii() and text.isdigit() and len(text) < 6 and bounds[0] <= int(text) <= bounds[1]
 
 
-def update_site_settings(session: Session, *, values: dict[str, str]) -> Problems:
+def update_site_settings(session: Session, *, values: dict[str, str], admin) -> Problems:
     """Store the admin's overrides; an empty value goes back to the environment's. All or nothing."""
     problems = Problems()
     values = {name: values.get(name, "").strip() for name in site_settings.EDITABLE}
@@ -252,6 +301,13 @@ def update_site_settings(session: Session, *, values: dict[str, str]) -> Problem
         problems.add("transparency_names_moderators", _("Choose yes, no or the default."))
     if problems:
         return problems
+    before = site_settings.overrides()
     for name, value in values.items():
         site_settings.save(session, name, str(int(value)) if value.isdigit() else value)
+    after = site_settings.overrides()
+    changed = [f"{name.upper()}: {after.get(name) or _('default')}" for name in site_settings.EDITABLE
+               if before.get(name) != after.get(name)]
+    if changed:
+        record(session, action=ActionKind.change_site_settings, moderator=admin, channel=None,
+               detail="; ".join(changed))
     return problems

@@ -20,9 +20,14 @@ from app.safespace import service as safespace
 PER_PAGE = 50
 
 
-def action_names() -> dict[str, str]:
-    """What each kind of action is called in the logs."""
-    return {
+# An admin's lines about named members: never in the transparency log.
+ABOUT_MEMBERS = frozenset({ActionKind.approve_member, ActionKind.change_role, ActionKind.set_channel_moderators,
+                           ActionKind.invite_member, ActionKind.revoke_invitation})
+
+
+def action_names(*, public: bool = False) -> dict[str, str]:
+    """What each kind of action is called in the logs (``public``: those the transparency log can show)."""
+    names = {
         ActionKind.hide_post: _("Hid a post"), ActionKind.restore_post: _("Restored a post"),
         ActionKind.approve_post: _("Approved a post"), ActionKind.edit_post: _("Edited a post"),
         ActionKind.dismiss_reports: _("Dismissed reports of a post"),
@@ -34,23 +39,33 @@ def action_names() -> dict[str, str]:
         ActionKind.lock_thread: _("Locked a thread"), ActionKind.unlock_thread: _("Unlocked a thread"),
         ActionKind.move_thread: _("Moved a thread"), ActionKind.merge_thread: _("Merged threads"),
         ActionKind.split_thread: _("Split a thread"), ActionKind.edit_thread: _("Edited a thread's title or tags"),
+        ActionKind.approve_member: _("Approved an account"), ActionKind.change_role: _("Changed a member's role"),
+        ActionKind.set_channel_moderators: _("Changed who moderates channels"),
+        ActionKind.invite_member: _("Invited someone"), ActionKind.revoke_invitation: _("Revoked an invitation"),
+        ActionKind.create_channel: _("Created a channel"), ActionKind.edit_channel: _("Edited a channel"),
+        ActionKind.reorder_channels: _("Reordered the channels"), ActionKind.archive_channel: _("Archived a channel"),
+        ActionKind.unarchive_channel: _("Reopened a channel"),
+        ActionKind.change_site_settings: _("Changed the site settings"),
     }
+    return {kind: name for kind, name in names.items() if kind not in ABOUT_MEMBERS} if public else names
 
 
 def record(session: Session, *, action: str, moderator, channel: Channel | None, post: Post | None = None,
            thread: Thread | None = None, reason: str = "", detail: str = "",
-           unseen: bool | None = None) -> ModerationAction:
+           withheld: bool | None = None) -> ModerationAction:
     """Add a line to the log: what was done, to which post or thread, by whom and why; never the
     post's author.
 
-    In an anonymous channel, a line about a post or thread nobody else had seen yet is kept from the
-    transparency log for good (``before_release``, decided now: a read-time check would show it
-    once the post came out, and so tell which posts were held). An approval there names neither the
-    post nor its thread, and keeps the day only. ``unseen`` overrides the decision (a lifted sanction
-    follows the line of the sanction)."""
+    In an anonymous channel, a line about a post or thread nobody else had seen yet is withheld from
+    the transparency log for good, decided now: a read-time check would show it once the post came
+    out, and so tell which posts were held. An approval there names neither the post nor its thread,
+    and keeps the day only. An admin's lines about named members are withheld too. ``withheld``
+    overrides the decision (a lifted sanction follows the line of the sanction)."""
     entry = ModerationAction(action=action, moderator_id=moderator.id, channel_id=channel.id if channel else None,
                              reason=reason.strip()[:500], detail=detail[:300])
-    entry.before_release = _before_release(session, action, channel, post, thread) if unseen is None else unseen
+    if withheld is None:
+        withheld = action in ABOUT_MEMBERS or _before_release(session, action, channel, post, thread)
+    entry.withheld = withheld
     if action == ActionKind.approve_post and channel is not None and channel.is_anonymous:
         entry.created_at = safespace.day_only(utcnow())
     elif post is not None:
@@ -72,10 +87,10 @@ def _before_release(session: Session, action: str, channel: Channel | None, post
     return thread is not None and thread.is_pending  # its opening post is number 1 from the start
 
 
-def unseen_sanction(session: Session, post_id: int | None) -> bool:
+def withheld_sanction(session: Session, post_id: int | None) -> bool:
     """Whether the line of the latest sanction through this post was kept from the transparency log."""
     line = session.execute(
-        select(ModerationAction.before_release)
+        select(ModerationAction.withheld)
         .where(ModerationAction.post_id == post_id,
                ModerationAction.action.in_((ActionKind.warn_author, ActionKind.suspend_author)))
         .order_by(ModerationAction.id.desc()).limit(1)).scalar()
@@ -95,7 +110,7 @@ def _entries(filters: LogFilters, *, readable):
     moderator = aliased(Member)
     query = (
         select(ModerationAction.id, ModerationAction.action, ModerationAction.reason, ModerationAction.detail,
-               ModerationAction.is_staff_only, ModerationAction.created_at,
+               ModerationAction.is_staff_only, ModerationAction.withheld, ModerationAction.created_at,
                moderator.display_name.label("moderator_name"), moderator.handle.label("moderator_handle"),
                Post.public_id.label("post_public_id"), Post.number, Thread.public_id.label("thread_public_id"),
                Thread.slug.label("thread_slug"), Thread.title, Thread.is_pending.label("thread_is_pending"),
@@ -137,7 +152,7 @@ def transparency_entries(session: Session, viewer: Viewer | None, filters: LogFi
     shows every time as its day."""
     audience = policies.audience(viewer)
     readable = (ModerationAction.channel_id.is_(None)) | visibility.channel_filter(audience, Channel)
-    readable = and_(readable, ModerationAction.before_release.is_(False))
+    readable = and_(readable, ModerationAction.withheld.is_(False))
     return _page(session, _entries(LogFilters(channel=filters.channel, action=filters.action, page=filters.page),
                                    readable=readable), filters.page)
 

@@ -26,6 +26,19 @@ class ActionKind(StrEnum):
     merge_thread = "merge_thread"
     split_thread = "split_thread"
     edit_thread = "edit_thread"  # title and tags
+    # An admin's, about named members (withheld from the transparency log)
+    approve_member = "approve_member"
+    change_role = "change_role"
+    set_channel_moderators = "set_channel_moderators"
+    invite_member = "invite_member"
+    revoke_invitation = "revoke_invitation"
+    # An admin's, about channels and the site (in the transparency log)
+    create_channel = "create_channel"
+    edit_channel = "edit_channel"
+    reorder_channels = "reorder_channels"
+    archive_channel = "archive_channel"
+    unarchive_channel = "unarchive_channel"
+    change_site_settings = "change_site_settings"
 
 
 class SanctionKind(StrEnum):
@@ -67,9 +80,9 @@ class ModerationAction(SQLModel, table=True):
     detail: str = Field(default="", max_length=300)  # what the action itself says: "from A to B"
     # Members see only that it happened (personal information in the reason, say).
     is_staff_only: bool = False
-    # About an anonymous post or thread before anyone but its author and the moderators could see it:
-    # never in the transparency log (see log.record).
-    before_release: bool = False
+    # Never in the transparency log: about an anonymous post or thread before anyone but its author and
+    # the moderators could see it, or an admin's line about a named member (see log.record).
+    withheld: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

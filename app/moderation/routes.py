@@ -92,7 +92,7 @@ def show_transparency_log(request: Request, session: SessionDep, viewer: Optiona
     """Every moderator action members may know of; the moderator named only if the site says so."""
     filters = _log_filters(channel, "", action, page)
     entries, pager = log.transparency_entries(session, viewer, filters)
-    context = {"entries": entries, "page": pager, "filters": filters, "action_names": log.action_names(),
+    context = {"entries": entries, "page": pager, "filters": filters, "action_names": log.action_names(public=True),
                "channel_options": [(row.slug, row.name) for row in forum_service.readable_channels(session, viewer)],
                "names_moderators": site_settings.effective("transparency_names_moderators")}
     return render(request, "moderation/transparency_show.html", context)

@@ -18,7 +18,7 @@ from app.forum import lifecycle, policies, posting, visibility
 from app.forum.markdown import one_line, render_markdown
 from app.forum.models import Channel, Post, PostStatus, Thread
 from app.moderation import reports
-from app.moderation.log import record, unseen_sanction
+from app.moderation.log import record, withheld_sanction
 from app.moderation.models import ActionKind, ReportOutcome, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
 from app.safespace import service as safespace
@@ -216,7 +216,7 @@ def lift_sanction(session: Session, *, sanction: Sanction, channel: Channel, mod
         return problems
     post = session.get(Post, sanction.post_id) if sanction.post_id else None
     record(session, action=ActionKind.lift_sanction, moderator=moderator, channel=channel, post=post, reason=reason,
-           unseen=True if unseen_sanction(session, sanction.post_id) else None)
+           withheld=True if withheld_sanction(session, sanction.post_id) else None)
     if post is not None:
         tell_author(session, post, _("A moderator lifted your suspension: you can post again.")
                     if sanction.kind == SanctionKind.suspension else _("A moderator withdrew their warning."))

@@ -1,8 +1,8 @@
-"""log lines before release: the transparency log's safe-space rule, decided when the line is written
+"""withheld log lines: what never reaches the transparency log, decided when the line is written
 
-- ``moderation_action.before_release``: the line concerns an anonymous post or thread that nobody but
-  its author and the moderators had seen; it never reaches the transparency log. Existing lines are
-  filled from what the log read at the time (approvals, and posts still without a number, in
+- ``moderation_action.withheld``: the line concerns an anonymous post or thread that nobody but its
+  author and the moderators had seen (or, from now on, a named member, by an admin). Existing lines
+  are filled from what the log read at the time (approvals, and posts still without a number, in
   anonymous channels; threads not yet listed).
 
 Revision ID: 0007
@@ -23,8 +23,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('moderation_action', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('before_release', sa.Boolean(), nullable=False, server_default=sa.false()))
-    op.execute("""UPDATE moderation_action SET before_release = true
+        batch_op.add_column(sa.Column('withheld', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.execute("""UPDATE moderation_action SET withheld = true
                   WHERE channel_id IN (SELECT id FROM channel WHERE is_anonymous)
                     AND (action = 'approve_post'
                          OR post_id IN (SELECT id FROM post WHERE number IS NULL)
@@ -33,4 +33,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('moderation_action', schema=None) as batch_op:
-        batch_op.drop_column('before_release')
+        batch_op.drop_column('withheld')
