@@ -178,20 +178,20 @@ def create_user(
 def invite(email: str = typer.Option(...), role: str = typer.Option("member"),
            days: int = typer.Option(14, help="Days the link stays open, from 1 to 90")) -> None:
     """Create an invitation, email its sign-up link and print it (as the admins' invitations page does)."""
-    from app.accounts import service
+    from app.accounts import invitations, service
     from app.core import email as email_transport
     from app.core.db import get_database
 
     with get_database().session() as session:
-        token, problems = service.invite_member(session, email=email, role=role, days=days)
+        token, problems = invitations.invite_member(session, email=email, role=role, days=days)
         if token is None:
             for field, message in problems.fields.items():
                 console.print(f"[red]{field}: {message}[/red]")
             raise typer.Exit(1)
         session.commit()
-    link = service.invitation_link(token)
+    link = invitations.invitation_link(token)
     console.print(link)  # first: should the email fail, the link still reaches the invitee this way
-    email_transport.send(service.invitation_email(email=service.normalise_email(email), link=link, days=days))
+    email_transport.send(invitations.invitation_email(email=service.normalise_email(email), link=link, days=days))
 
 
 @app.command("rotate-anonymity-key")

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.background import BackgroundTask
 
+from app.accounts import invitations
 from app.accounts import service as accounts_service
 from app.accounts.deps import AdminUser, load_viewer
 from app.accounts.models import Invitation, Member, Role
@@ -208,8 +209,8 @@ def create_invitation(request: Request, session: SessionDep, viewer: AdminUser, 
     if token is None:
         form = {"email": email, "role": role, "days": days}
         return _invitations_page(request, session, form=form, problems=problems.fields, status_code=422)
-    address, link = accounts_service.normalise_email(email), accounts_service.invitation_link(token)
-    message = accounts_service.invitation_email(email=address, link=link, days=int(days),
+    address, link = accounts_service.normalise_email(email), invitations.invitation_link(token)
+    message = invitations.invitation_email(email=address, link=link, days=int(days),
                                                 inviter_name=viewer.display_name)
     flash(request, _("The invitation is emailed to %(email)s. Its link, shown only now, works once within %(days)s "
                      "days:", email=address, days=int(days)), link=link)

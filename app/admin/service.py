@@ -10,6 +10,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from app.accounts import invitations
 from app.accounts import service as accounts
 from app.accounts.models import ChannelModerator, Invitation, Member, MemberStatus, Role
 from app.core import site_settings
@@ -100,8 +101,8 @@ def approve_member(session: Session, *, member: Member, admin) -> bool:
 
 
 def invite_member(session: Session, *, email: str, role: str, days: str, admin) -> tuple[str | None, Problems]:
-    """accounts.invite_member, on the record."""
-    token, problems = accounts.invite_member(session, email=email, role=role, days=days, invited_by=admin)
+    """invitations.invite_member, on the record."""
+    token, problems = invitations.invite_member(session, email=email, role=role, days=days, invited_by=admin)
     if token is not None:
         _about_member(session, admin, ActionKind.invite_member, f"{accounts.normalise_email(email)} ({role})")
     return token, problems
@@ -109,7 +110,7 @@ def invite_member(session: Session, *, email: str, role: str, days: str, admin) 
 
 def revoke_invitation(session: Session, *, invitation: Invitation, admin) -> Problems:
     email = invitation.email
-    problems = accounts.revoke_invitation(session, invitation)
+    problems = invitations.revoke_invitation(session, invitation)
     if not problems:
         _about_member(session, admin, ActionKind.revoke_invitation, email)
     return problems

@@ -14,7 +14,7 @@ from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import to_site_time
-from app.forum import lifecycle, policies, posting, service
+from app.forum import lifecycle, policies, posting, profiles, service
 from app.forum.deps import (
     channel_for_page_or_404,
     channel_or_404,
@@ -347,7 +347,7 @@ def show_member(request: Request, session: SessionDep, viewer: OptionalUser, han
     context = {
         "member": member, "organisation": accounts_service.organisation_of(session, member),
         "pilots": service.channels_by_ids(session, accounts_service.pilot_ids_of(session, member)),
-        "activity": service.member_activity(session, member, viewer),
-        "waiting": service.waiting_posts(session, viewer) if viewer and viewer.id == member.id else [],
+        "activity": profiles.member_activity(session, member, viewer),
+        "waiting": profiles.waiting_posts(session, viewer) if viewer and viewer.id == member.id else [],
     }
     return render(request, "accounts/member_show.html", context)

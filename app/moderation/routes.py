@@ -123,12 +123,24 @@ def lift_sanction(request: Request, session: SessionDep, viewer: ModeratorUser, 
 
 # Actions on posts ----------------------------------------------------------------------------------
 
+def _action_title(action: str, post) -> str:
+    what = _("post %(n)s", n=post.number) if post.number else _("the waiting post")
+    return {"hide": _("Hide %(what)s", what=what), "restore": _("Restore %(what)s", what=what),
+            "approve": _("Approve %(what)s", what=what),
+            "sanction": _("Warn or suspend the author of %(what)s", what=what),
+            "dismiss": _("Dismiss the reports of %(what)s", what=what),
+            "edit": _("Edit %(what)s as a moderator", what=what)}[action]
+
+
 def _action_page(request, post, thread, channel, action: str, form: dict, problems: dict, status_code=200):
+    """The action's form; refused from a queue item by htmx, the item becomes the form."""
     form = form | {"next": back_to(form.get("next", ""), "")}  # only ever back to the queue
+    in_queue = wants_fragment(request) and form["next"].startswith("/mod/queue")
     context = {"post": post, "thread": thread, "channel": channel, "action": action, "form": form,
-               "problems": problems, "kinds": SanctionKind, "scopes": SanctionScope,
-               "site_wide": policies.can_moderate(request.state.viewer)}
-    return render(request, "moderation/post_action.html", context, status_code=status_code)
+               "problems": problems, "kinds": SanctionKind, "scopes": SanctionScope, "in_queue": in_queue,
+               "title": _action_title(action, post), "site_wide": policies.can_moderate(request.state.viewer)}
+    template = "moderation/_queue_retry.html" if in_queue else "moderation/post_action.html"
+    return render(request, template, context, status_code=status_code)
 
 
 @router.get("/mod/posts/{post_id}/{action}")

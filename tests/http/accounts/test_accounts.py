@@ -92,7 +92,7 @@ def test_approval_mode_creates_pending_accounts(client, client_as, session, monk
 
 
 def test_invitation_mode_needs_an_invitation(client, session, monkeypatch):
-    from app.accounts.service import create_invitation
+    from app.accounts.invitations import create_invitation
 
     monkeypatch.setattr(get_settings(), "registration_mode", RegistrationMode.invitation)
     refused = client.form("/signup", signup_form())

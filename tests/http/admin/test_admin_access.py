@@ -3,8 +3,8 @@ admin route and nothing changes; a signed-out visitor is sent to sign in; CSRF h
 
 from sqlalchemy import func, select
 
+from app.accounts.invitations import create_invitation
 from app.accounts.models import ChannelModerator, Invitation, Member
-from app.accounts.service import create_invitation
 from app.core import site_settings
 from app.forum.models import Channel
 from app.moderation.models import Sanction

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.accounts.invitations import create_invitation
 from app.accounts.models import Invitation, Member
-from app.accounts.service import create_invitation
 from app.core.config import RegistrationMode, get_settings
 from app.core.timeutil import utcnow
 from tests.factories import make_member

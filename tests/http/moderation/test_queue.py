@@ -73,6 +73,19 @@ def test_hiding_from_the_queue_with_htmx_replaces_the_item(client_as, session):
     assert missing.status_code == 422 and "Give a reason" in missing.text
 
 
+def test_bad_input_from_a_queue_item_with_htmx_turns_the_item_into_the_form_with_the_text_kept(client_as, session):
+    _, held = _held_thread(session, make_channel(session, is_premoderated=True), "Waiting")
+    moderator = client_as(make_member(session, role="moderator"))
+    long_reason = "Too long " * 60
+    response = moderator.form(f"/mod/posts/{held.public_id}/hide", {"reason": long_reason, "next": "/mod/queue"},
+                              htmx=True)
+    assert response.status_code == 422 and "<html" not in response.text
+    assert response.text.startswith('<li class="queue-item">') and "error-summary" in response.text
+    assert long_reason.strip() in response.text and 'hx-target="closest li"' in response.text
+    session.refresh(held)
+    assert held.status == "pending"
+
+
 def test_a_second_moderator_is_told_and_nothing_happens_twice(client_as, session):
     _, held = _held_thread(session, make_channel(session, is_premoderated=True), "Waiting")
     first = client_as(make_member(session, role="moderator"))
