@@ -77,7 +77,7 @@ def list_members(request: Request, session: SessionDep, viewer: AdminUser, q: st
     filters = service.member_filters(q, role, status, page_number(page))
     members, pager = service.members_page(session, filters)
     suspensions = moderation_service.member_suspensions(session, [row.id for row in members])
-    channel_ids = [s.channel_id for s in suspensions.values() if s.channel_id]
+    channel_ids = [s.channel_id for each in suspensions.values() for s in each if s.channel_id]
     context = {"members": members, "page": pager, "filters": filters, "suspensions": suspensions,
                "channel_names": {c.id: c.name for c in forum_service.channels_by_ids(session, channel_ids)},
                "query": urlencode({"q": filters.q, "role": filters.role, "status": filters.status}),
@@ -87,15 +87,16 @@ def list_members(request: Request, session: SessionDep, viewer: AdminUser, q: st
 
 def _member_page(request: Request, session, member: Member, *, form: dict | None = None, failed: str = "",
                  problems: dict | None = None, status_code: int = 200):
-    """The member's page; ``failed`` names the form whose ``problems`` it shows."""
-    suspension = moderation_service.member_suspensions(session, [member.id]).get(member.id)
+    """The member's page; ``failed`` names the form whose ``problems`` it shows ("lift-<id>": that
+    suspension's)."""
     channels = service.all_channels(session)
+    names = {channel.id: channel.name for channel in channels}
     form = {"role": member.role, "channel_ids": service.moderated_channel_ids(session, member), "channel": "",
             "days": "", "reason": "", "lift_reason": ""} | (form or {})
     context = {"member": member, "organisation": accounts_service.organisation_of(session, member),
-               "suspension": suspension, "channels": channels, "form": form, "failed": failed,
+               "suspensions": moderation_service.member_suspensions(session, [member.id]).get(member.id, []),
+               "channel_names": names, "channels": channels, "form": form, "failed": failed,
                "problems": problems or {},
-               "suspension_channel": next((c for c in channels if suspension and c.id == suspension.channel_id), None),
                "suspendable": [c for c in channels if not c.is_anonymous and c.archived_at is None]}
     return _page(request, "admin/member_show.html", context, status_code)
 
@@ -168,16 +169,18 @@ def suspend_member(request: Request, session: SessionDep, viewer: AdminUser, han
 
 @router.post("/admin/members/{handle}/suspensions/{sanction_id}/lift")
 def lift_suspension(request: Request, session: SessionDep, viewer: AdminUser, handle: str, sanction_id: str,
-                    reason: FormStr = ""):
+                    lift_reason: FormStr = ""):
     member = member_or_404(session, handle)
-    suspension = moderation_service.member_suspensions(session, [member.id]).get(member.id)
-    if suspension is None or suspension.id != _id(sanction_id):
+    wanted = _id(sanction_id)
+    suspension = next((s for s in moderation_service.member_suspensions(session, [member.id]).get(member.id, [])
+                       if s.id == wanted), None)
+    if suspension is None:
         raise NotFound()  # not this member's, or one this page never shows (the safe space's)
     channel = session.get(Channel, suspension.channel_id) if suspension.channel_id else None
     problems = moderation_service.lift_sanction(session, sanction=suspension, channel=channel, moderator=viewer,
-                                                reason=reason)
+                                                reason=lift_reason)
     if problems and moderation_service.ALREADY_DONE not in problems.fields:
-        return _member_page(request, session, member, form={"lift_reason": reason}, failed="lift",
+        return _member_page(request, session, member, form={"lift_reason": lift_reason}, failed=f"lift-{suspension.id}",
                             problems={"lift_reason": problems.fields["reason"]}, status_code=422)
     if problems:
         flash(request, problems.fields[moderation_service.ALREADY_DONE], "error")

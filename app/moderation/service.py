@@ -171,9 +171,10 @@ def suspend_member(session: Session, *, member: Member, moderator, channel: Chan
     return problems
 
 
-def member_suspensions(session: Session, member_ids: list[int]) -> dict[int, Sanction]:
-    """The suspension in force of each of these named members that has one, for the admin's list.
-    Never one from the safe space: naming its member would tell who wrote the post it came through."""
+def member_suspensions(session: Session, member_ids: list[int]) -> dict[int, list[Sanction]]:
+    """The suspensions in force of each of these named members that has any, oldest first, for the
+    admin's pages. Never one from the safe space: naming its member would tell who wrote the post it
+    came through."""
     now = utcnow()
     query = (select(Sanction).where(Sanction.kind == SanctionKind.suspension, Sanction.revoked_at.is_(None),
                                     or_(Sanction.expires_at.is_(None), Sanction.expires_at > now))
@@ -182,7 +183,7 @@ def member_suspensions(session: Session, member_ids: list[int]) -> dict[int, San
     for sanction in session.execute(query).scalars():
         member_id = safespace.unseal_author(sanction.sealed_member)
         if member_id in wanted and sanction.scope != SanctionScope.safe_space:
-            found.setdefault(member_id, sanction)
+            found.setdefault(member_id, []).append(sanction)
     return found
 
 

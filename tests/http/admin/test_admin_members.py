@@ -173,12 +173,34 @@ def test_a_suspension_from_everywhere_with_htmx_and_lifting_it_lets_the_member_p
     assert sanction.scope == SanctionScope.site and sanction.expires_at is None
     page = admin.get(f"/admin/members/{member.handle}").text
     assert "Suspended from posting anywhere" in page and "until it is lifted" in page
-    lifted = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift", {"reason": "Apologised"})
+    lifted = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift",
+                        {"lift_reason": "Apologised"})
     assert lifted.status_code == 303
     assert "The suspension is lifted" in admin.get(lifted.headers["location"]).text
     assert _start(browser, one).status_code == 303
-    again = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift", {"reason": ""})
+    again = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift", {"lift_reason": ""})
     assert again.status_code == 404  # no longer in force
+
+
+def test_every_suspension_in_force_shows_and_each_lifts_on_its_own_with_its_reason_logged(client_as, session):
+    one, two = make_channel(session, name="Channel one"), make_channel(session, name="Channel two")
+    member = make_member(session)
+    admin = _admin(client_as, session)
+    for channel in (one, two):
+        admin.form(f"/admin/members/{member.handle}/suspend", {"channel": channel.slug, "reason": "Cooling off"})
+    listed = admin.get(f"/admin/members?q={member.handle}").text
+    assert "Suspended in Channel one" in listed and "Suspended in Channel two" in listed
+    page = admin.get(f"/admin/members/{member.handle}").text
+    assert page.count("Lift the suspension") == 2 and page.count('id="lift-') == 2 * page.count("Lift the suspension")
+    first, second = session.execute(select(Sanction).order_by(Sanction.id)).scalars().all()[-2:]
+    too_long = admin.form(f"/admin/members/{member.handle}/suspensions/{second.id}/lift",
+                          {"lift_reason": "x" * 501})
+    assert too_long.status_code == 422 and too_long.text.count('class="error-summary"') == 1
+    assert admin.form(f"/admin/members/{member.handle}/suspensions/{first.id}/lift",
+                      {"lift_reason": "Talked it through"}).status_code == 303
+    page = admin.get(f"/admin/members/{member.handle}").text
+    assert "Suspended from posting in Channel two" in page and "Suspended from posting in Channel one" not in page
+    assert "Talked it through" in admin.get("/mod/log").text
 
 
 def test_lifting_with_htmx(client_as, session):
