@@ -241,7 +241,7 @@ def release_due(session: Session, now: datetime | None = None) -> int:
                     posts.remove(post)
                     released += 1
                     progress = True
-    _apply_due_edits(session, at)
+    _apply_due_edits(session, at if scheduled else None)
     return released
 
 
@@ -267,7 +267,7 @@ def hide(session: Session, *, post: Post, thread: Thread, reason: str = "") -> b
         thread.reply_count = max(0, thread.reply_count - 1)
     post.hidden_from, post.status, post.waiting_mark = post.status, PostStatus.hidden, None
     if post.pending_body_md is not None:  # an edit waiting for release is dropped with the post
-        post.pending_body_md = post.pending_body_html = post.pending_title = post.release_at = None
+        post.pending_body_md = post.pending_body_html = post.pending_title = post.edit_due_at = None
     session.add_all([post, thread])
     session.flush()
     return True
@@ -301,7 +301,7 @@ def delete_post(session: Session, *, post: Post, thread: Thread) -> bool:
         return False
     was_published = post.status == PostStatus.published
     post.status, post.body_md, post.body_html = PostStatus.deleted, "", ""
-    post.pending_body_md = post.pending_body_html = post.pending_title = post.release_at = None
+    post.pending_body_md = post.pending_body_html = post.pending_title = post.release_at = post.edit_due_at = None
     post.edited_at = safespace.day_only(utcnow()) if post.seal else utcnow()
     session.add(post)
     session.execute(delete(PostRevision).where(PostRevision.post_id == post.id))
@@ -330,16 +330,20 @@ def _erase(session: Session, post: Post, thread: Thread) -> None:
     session.flush()
 
 
+_A_MODERATOR = visibility.Audience(member_id=0, is_moderator=True)  # who reads most, the author apart
+
+
 def edit(session: Session, *, post: Post, thread: Thread, channel: Channel, body: str, body_html: str,
          title: str | None) -> bool:
     """Change a post's words (and, for post 1, its thread's title). Editing never changes a post's
     state: a published post stays published, whoever edits it and however new their account. In the
-    safe space the change reaches others at the next release, like a new post (returns True then);
-    the author sees it at once."""
-    if schedule.on_schedule(channel) and post.status == PostStatus.published:
+    safe space the change reaches others (the moderators too, for a held post in their queue) at the
+    next release, like a new post (returns True then): the time of an edit would be the author's.
+    The author sees it at once."""
+    if schedule.on_schedule(channel) and visibility.can_read_body(_A_MODERATOR, post, own=False):
         post.pending_body_md, post.pending_body_html = body, body_html
         post.pending_title = title if title is not None and title != thread.title else None
-        post.release_at = schedule.next_release(utcnow())
+        post.edit_due_at = schedule.next_release(utcnow())
         session.add(post)
         session.flush()
         return True
@@ -381,20 +385,22 @@ def _change_words(session: Session, post: Post, thread: Thread, channel: Channel
         post.body_md, post.body_html = body, body_html
     if title is not None and post.number == 1 and title != thread.title:
         thread.title, thread.slug = title, slugify(title)
-    post.pending_body_md = post.pending_body_html = post.pending_title = None
+    post.pending_body_md = post.pending_body_html = post.pending_title = post.edit_due_at = None
     session.add_all([post, thread])
     session.flush()
     if visibility.is_released(post) and post.status != PostStatus.deleted:
         changed(session, post=post, thread=thread, channel=channel)
 
 
-def _apply_due_edits(session: Session, at: datetime) -> None:
-    """The edits of published safe-space posts that waited for this release."""
-    due = select(Post).where(Post.status == PostStatus.published, Post.pending_body_md.is_not(None),
-                             Post.release_at <= at).order_by(Post.id)
+def _apply_due_edits(session: Session, at: datetime | None) -> None:
+    """The edits of safe-space posts that waited for this release (``at`` None: releases are off, so
+    every waiting edit), whether their posts were published or held meanwhile."""
+    when = safespace.day_only(utcnow()) if at is None else at
+    due = select(Post).where(Post.pending_body_md.is_not(None), Post.status != PostStatus.deleted,
+                             Post.edit_due_at.is_not(None) if at is None else Post.edit_due_at <= at).order_by(Post.id)
     for post in session.execute(due).scalars().all():
         thread = session.get(Thread, post.thread_id)
         refresh_for_update(session, thread)
-        post.release_at = None
+        post.edit_due_at = None
         _change_words(session, post, thread, session.get(Channel, thread.channel_id), body=post.pending_body_md,
-                      body_html=post.pending_body_html, title=post.pending_title, at=at)
+                      body_html=post.pending_body_html, title=post.pending_title, at=when)

@@ -109,8 +109,10 @@ class Post(SQLModel, table=True):
     # While a post waits (held or queued): a keyed mark of its author (safespace.member_seal), so the
     # author's own pages find it in one indexed read, whatever else waits; cleared when it is published.
     waiting_mark: str | None = Field(default=None, max_length=64, index=True)
-    # In the safe space an edit of a published post reaches others at the next release too
-    # (release_at): until then its author alone sees the new words (and, for post 1, title).
+    # In the safe space an edit of a post others can read (published, or in the moderators' queue)
+    # reaches them at the next release too (edit_due_at): until then its author alone sees the new
+    # words (and, for post 1, title).
+    edit_due_at: datetime | None = None
     pending_body_md: str | None = None
     pending_body_html: str | None = None
     pending_title: str | None = Field(default=None, max_length=200)

@@ -63,6 +63,7 @@ def _render(row, flags: tuple, page: tuple) -> str:
     counts, mine = reaction_summary(row.reactions)
     html = templates.get_template(POST_TEMPLATE).render(
         post=row, created_at=as_utc(row.created_at), release_at=as_utc(row.release_at) if row.release_at else None,
+        edit_due_at=as_utc(row.edit_due_at) if row.edit_due_at else None,
         own=own, visible=visible, can_react=can_react,
         moderator=moderator, counts=counts, mine=mine, anonymous=anonymous, max_depth=max_depth,
         can_reply=can_reply, signed_in=signed_in, focus=focus, reaction_kinds=kinds,

@@ -253,7 +253,7 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
         return _edit_page(request, session, viewer, post, thread, channel, form, problems.fields, 422)
     if post.pending_body_md is not None:
         updated = _("Your changes are saved. Others will see them from %(time)s (UK time), at the safe space's "
-                    "next release.", time=f"{to_site_time(post.release_at):%H:%M}")
+                    "next release.", time=f"{to_site_time(post.edit_due_at):%H:%M}")
     elif post.status == "pending":
         updated = _("Your post has been updated. It is still waiting for a moderator's approval.")
     else:

@@ -311,6 +311,7 @@ def _post_rows_statement():
                post.c.seal, post.c.pseudonym, post.c.body_html, post.c.pending_body_html, post.c.status,
                post.c.hidden_reason,
                type_coerce(post.c.release_at, String).label("release_at"),
+               type_coerce(post.c.edit_due_at, String).label("edit_due_at"),
                type_coerce(post.c.created_at, String).label("created_at"),
                type_coerce(post.c.edited_at, String).label("edited_at"),
                parent.c.number.label("parent_number"), parent.c.public_id.label("parent_public_id"),

@@ -143,9 +143,35 @@ def test_an_edit_reaches_others_at_the_next_release_and_its_author_at_once(clien
     assert "New words" in mine.get(f"/p/{opening.public_id}/edit").text  # the form shows what is waiting
     assert _seen(observer, thread) == before  # no new words, no "edited", no new title
     session.refresh(opening)
-    lifecycle.release_due(session, opening.release_at)
+    lifecycle.release_due(session, opening.edit_due_at)
     session.refresh(thread)
     page = _seen(observer, thread)[2][1]
     assert "New words" in page and "Old words" not in page and ">edited<" in page
     assert thread.title == "After the edit"
     assert client_as(make_member(session)).get("/search", params={"q": "new words"}).text.count("After the edit") >= 1
+
+
+def test_a_held_posts_edit_reaches_the_moderators_at_the_next_release_not_when_written(client_as, safe_space,
+                                                                                       session, hourly):
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    lifecycle.release_due(session, utcnow() + timedelta(hours=1))
+    newcomer = make_member(session, created_at=utcnow() - timedelta(days=1))
+    held = make_reply(session, thread, author=newcomer, body="First held words")
+    lifecycle.release_due(session, held.release_at)  # now in the moderators' queue
+    session.refresh(held)
+    assert held.status == "pending" and held.release_at is None
+    moderator = client_as(make_member(session, role="moderator"))
+    queue_before = moderator.get("/mod/queue").text
+    assert "First held words" in queue_before
+    author = client_as(newcomer)
+    saved = author.form(f"/p/{held.public_id}/edit", {"body": "Second held words"}, follow_redirects=True)
+    assert "Others will see them from" in saved.text
+    assert "Second held words" in author.get(f"/t/{thread.public_id}-{thread.slug}").text  # its author at once
+    queue = moderator.get("/mod/queue").text
+    assert "First held words" in queue and "Second held words" not in queue  # the queue did not move
+    session.refresh(held)
+    assert held.status == "pending" and held.release_at is None  # still in the queue, still held
+    assert moderator.form(f"/mod/posts/{held.public_id}/approve").status_code == 303  # the words they read
+    lifecycle.release_due(session, held.edit_due_at)
+    session.refresh(held)
+    assert (held.status, held.body_md, held.edit_due_at) == ("published", "Second held words", None)
