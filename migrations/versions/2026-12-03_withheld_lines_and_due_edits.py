@@ -47,7 +47,8 @@ def downgrade() -> None:
                                              AND post.pending_title IS NOT NULL)
                   WHERE id IN (SELECT thread_id FROM post WHERE number = 1 AND status != 'published'
                                AND pending_title IS NOT NULL)""")
-    op.execute("""UPDATE post SET body_md = pending_body_md, body_html = pending_body_html, pending_body_md = NULL,
+    op.execute("""UPDATE post SET body_md = pending_body_md, body_html = COALESCE(pending_body_html, body_html),
+                  pending_body_md = NULL,
                   pending_body_html = NULL, pending_title = NULL
                   WHERE status != 'published' AND pending_body_md IS NOT NULL""")
     with op.batch_alter_table('post', schema=None) as batch_op:

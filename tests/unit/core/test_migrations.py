@@ -59,3 +59,48 @@ def test_search_rows_of_safe_space_posts_are_sealed_by_the_upgrade(scratch_datab
         found = search.search(session, reader, search.SearchForm(q="dropwort"))
         assert sorted(hit.thread_title for hit in found.hits) == ["Named dropwort", "Sealed dropwort"]
     engine.dispose()
+
+
+def test_0007_withholds_earlier_safe_space_lines_and_moves_waiting_edits(scratch_database_url):
+    """Lines the transparency log hid when read are withheld for good; a published post's waiting edit
+    keeps its release as edit_due_at; going back, a held post's waiting edit becomes its words."""
+    from sqlalchemy import select, text
+    from sqlmodel import Session
+
+    from app.forum.models import ChannelKind, Post, Visibility
+    from app.moderation.log import record
+    from app.moderation.models import ActionKind, ModerationAction
+    from tests.factories import first_post, make_channel, make_member, make_thread
+
+    config = alembic_config(scratch_database_url)
+    command.upgrade(config, "head")
+    engine = create_engine(scratch_database_url)
+    with Session(engine) as session:
+        safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+        named = make_channel(session)
+        moderator = make_member(session, role="moderator")
+        opening = first_post(session, make_thread(session, channel=safe))
+        record(session, action=ActionKind.approve_post, moderator=moderator, channel=safe, post=opening)
+        record(session, action=ActionKind.pin_thread, moderator=moderator, channel=named,
+               thread=make_thread(session, channel=named))
+        held = first_post(session, make_thread(session, channel=safe))
+        held.status, held.pending_body_md, held.pending_body_html = "pending", "Waiting words", "<p>Waiting words</p>"
+        opening.pending_body_md, opening.pending_body_html = "Edited words", "<p>Edited words</p>"
+        session.add_all([held, opening])
+        session.commit()
+        held_id, opening_id = held.id, opening.id
+    command.downgrade(config, "0006")
+    with engine.begin() as connection:
+        words = connection.execute(text("SELECT body_md, pending_body_md FROM post WHERE id = :id"),
+                                   {"id": held_id}).one()
+        assert tuple(words) == ("Waiting words", None)
+        connection.execute(text("UPDATE post SET release_at = '2026-12-01 15:00:00' WHERE id = :id"),
+                           {"id": opening_id})  # where 0006 kept a waiting edit's release
+        connection.execute(text("UPDATE moderation_action SET post_id = NULL, thread_id = NULL"))
+    command.upgrade(config, "head")
+    with Session(engine) as session:
+        lines = dict(session.execute(select(ModerationAction.action, ModerationAction.withheld)).all())
+        assert lines == {"approve_post": True, "pin_thread": False}
+        moved = session.get(Post, opening_id)
+        assert moved.release_at is None and moved.edit_due_at.hour == 15 and moved.pending_body_md == "Edited words"
+    engine.dispose()
