@@ -171,17 +171,17 @@ def suspend_member(request: Request, session: SessionDep, viewer: AdminUser, han
 def lift_suspension(request: Request, session: SessionDep, viewer: AdminUser, handle: str, sanction_id: str,
                     lift_reason: FormStr = ""):
     member = member_or_404(session, handle)
-    wanted = _id(sanction_id)
     suspension = next((s for s in moderation_service.member_suspensions(session, [member.id]).get(member.id, [])
-                       if s.id == wanted), None)
+                       if s.public_id == sanction_id), None)
     if suspension is None:
         raise NotFound()  # not this member's, or one this page never shows (the safe space's)
     channel = session.get(Channel, suspension.channel_id) if suspension.channel_id else None
     problems = moderation_service.lift_sanction(session, sanction=suspension, channel=channel, moderator=viewer,
                                                 reason=lift_reason)
     if problems and moderation_service.ALREADY_DONE not in problems.fields:
-        return _member_page(request, session, member, form={"lift_reason": lift_reason}, failed=f"lift-{suspension.id}",
-                            problems={"lift_reason": problems.fields["reason"]}, status_code=422)
+        return _member_page(request, session, member, form={"lift_reason": lift_reason},
+                            failed=f"lift-{suspension.public_id}", problems={"lift_reason": problems.fields["reason"]},
+                            status_code=422)
     if problems:
         flash(request, problems.fields[moderation_service.ALREADY_DONE], "error")
     else:

@@ -51,22 +51,24 @@ def action_names(*, public: bool = False) -> dict[str, str]:
 
 
 def record(session: Session, *, action: str, moderator, channel: Channel | None, post: Post | None = None,
-           thread: Thread | None = None, reason: str = "", detail: str = "",
-           withheld: bool | None = None) -> ModerationAction:
-    """Add a line to the log: what was done, to which post or thread, by whom and why; never the
-    post's author.
+           thread: Thread | None = None, sanction=None, reason: str = "", detail: str = "",
+           withheld: bool | None = None, staff_only: bool = False) -> ModerationAction:
+    """Add a line to the log: what was done, to which post, thread or sanction, by whom and why; never
+    the post's author.
 
-    In an anonymous channel, a line about a post or thread nobody else had seen yet is withheld from
-    the transparency log for good, decided now: a read-time check would show it once the post came
-    out, and so tell which posts were held. An approval there names neither the post nor its thread,
-    and keeps the day only. An admin's lines about named members are withheld too. ``withheld``
-    overrides the decision (a lifted sanction follows the line of the sanction)."""
+    In an anonymous channel, a line about a post or thread nobody else had seen yet (an approval, or
+    any action on a held post) is withheld from the transparency log for good, decided now: a
+    read-time check would show it once the post came out. Such a line names neither the post nor
+    its thread and keeps the day only, so that the moderators' log cannot tell which published posts
+    were held either. An admin's lines about named members are withheld too. ``withheld`` and
+    ``staff_only`` carry a sanction's line over to the line that lifts it."""
     entry = ModerationAction(action=action, moderator_id=moderator.id, channel_id=channel.id if channel else None,
+                             sanction_id=sanction.id if sanction is not None else None, is_staff_only=staff_only,
                              reason=reason.strip()[:500], detail=detail[:300])
     if withheld is None:
         withheld = action in ABOUT_MEMBERS or _before_release(session, action, channel, post, thread)
     entry.withheld = withheld
-    if action == ActionKind.approve_post and channel is not None and channel.is_anonymous:
+    if withheld and channel is not None and channel.is_anonymous:
         entry.created_at = safespace.day_only(utcnow())
     elif post is not None:
         entry.post_id, entry.thread_id = post.id, post.thread_id
@@ -87,14 +89,12 @@ def _before_release(session: Session, action: str, channel: Channel | None, post
     return thread is not None and thread.is_pending  # its opening post is number 1 from the start
 
 
-def withheld_sanction(session: Session, post_id: int | None) -> bool:
-    """Whether the line of the latest sanction through this post was kept from the transparency log."""
-    line = session.execute(
-        select(ModerationAction.withheld)
-        .where(ModerationAction.post_id == post_id,
-               ModerationAction.action.in_((ActionKind.warn_author, ActionKind.suspend_author)))
-        .order_by(ModerationAction.id.desc()).limit(1)).scalar()
-    return bool(line)
+def sanction_line(session: Session, sanction_id: int) -> ModerationAction | None:
+    """The line that gave this sanction."""
+    return session.execute(
+        select(ModerationAction)
+        .where(ModerationAction.sanction_id == sanction_id, ModerationAction.action != ActionKind.lift_sanction)
+        .limit(1)).scalar_one_or_none()
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ def _entries(filters: LogFilters, *, readable):
     """The log's lines, newest first, with the moderator, post, thread and channel they concern."""
     moderator = aliased(Member)
     query = (
-        select(ModerationAction.id, ModerationAction.action, ModerationAction.reason, ModerationAction.detail,
+        select(ModerationAction.id, ModerationAction.public_id, ModerationAction.action,
+               ModerationAction.reason, ModerationAction.detail,
                ModerationAction.is_staff_only, ModerationAction.withheld, ModerationAction.created_at,
                moderator.display_name.label("moderator_name"), moderator.handle.label("moderator_handle"),
                Post.public_id.label("post_public_id"), Post.number, Thread.public_id.label("thread_public_id"),
@@ -157,9 +158,9 @@ def transparency_entries(session: Session, viewer: Viewer | None, filters: LogFi
                                    readable=readable), filters.page)
 
 
-def set_staff_only(session: Session, *, entry_id: int, viewer: Viewer, staff_only: bool) -> bool:
+def set_staff_only(session: Session, *, public_id: str, viewer: Viewer, staff_only: bool) -> bool:
     """Mark one line's details (reason, thread) as for moderators only, or public again."""
-    entry = session.get(ModerationAction, entry_id)
+    entry = session.execute(select(ModerationAction).where(ModerationAction.public_id == public_id)).scalar()
     if entry is None or not policies.can_moderate_in(viewer, entry.channel_id):
         return False
     if entry.action == ActionKind.suspend_member and not policies.can_administer(viewer):

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from app.core.timeutil import utcnow
+from app.forum.models import new_public_id
 
 
 class ActionKind(StrEnum):
@@ -71,10 +72,13 @@ class ModerationAction(SQLModel, table=True):
 
     __tablename__ = "moderation_action"
     id: int | None = Field(default=None, primary_key=True)
+    # In URLs: a sequence would show a channel's moderators that lines they cannot see were written between theirs.
+    public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)
     action: str = Field(max_length=30)
     post_id: int | None = Field(default=None, foreign_key="post.id", index=True)
     thread_id: int | None = Field(default=None, foreign_key="thread.id")
     channel_id: int | None = Field(default=None, foreign_key="channel.id")
+    sanction_id: int | None = Field(default=None, foreign_key="sanction.id")  # a sanction's line, and its lifting's
     moderator_id: int = Field(foreign_key="member.id")
     reason: str = Field(default="", max_length=500)
     detail: str = Field(default="", max_length=300)  # what the action itself says: "from A to B"
@@ -106,6 +110,7 @@ class Sanction(SQLModel, table=True):
     so two sanctions of one person cannot be linked, nor a sanction to a public post, from the table."""
 
     id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)  # in URLs, as a log line's
     sealed_member: str = Field(max_length=400)
     kind: str = Field(max_length=20)
     scope: str = Field(max_length=20, default=SanctionScope.safe_space)

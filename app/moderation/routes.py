@@ -16,7 +16,7 @@ from app.forum import service as forum_service
 from app.forum.deps import page_number, post_or_404
 from app.moderation import log, queue, reports, service
 from app.moderation.deps import post_to_moderate
-from app.moderation.models import Sanction, SanctionKind, SanctionScope
+from app.moderation.models import SanctionKind, SanctionScope
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
 FormStr = Annotated[str, Form()]
@@ -24,9 +24,9 @@ NextForm = Annotated[str, Form(alias="next")]  # where the action came from (bac
 POST_ACTIONS = ("hide", "restore", "approve", "sanction", "dismiss", "edit")
 
 
-def _is_id(value: str) -> bool:
-    """A row id from the path: ASCII digits only (int() would take other scripts' digits too)."""
-    return value.isascii() and value.isdigit() and len(value) < 12
+def _is_public_id(value: str) -> bool:
+    """A public id from the path (new_public_id's letters and digits), before it reaches a query."""
+    return value.isascii() and value.isalnum() and len(value) <= 12
 
 
 def back_to(next_url: str, fallback: str) -> str:
@@ -77,9 +77,9 @@ def show_log(request: Request, session: SessionDep, viewer: ModeratorUser, chann
 @router.post("/mod/log/{entry_id}/staff-only")
 def mark_staff_only(request: Request, session: SessionDep, viewer: ModeratorUser, entry_id: str,
                     staff_only: FormStr = "1"):
-    if not _is_id(entry_id):
+    if not _is_public_id(entry_id):
         raise NotFound()
-    if not log.set_staff_only(session, entry_id=int(entry_id), viewer=viewer, staff_only=staff_only == "1"):
+    if not log.set_staff_only(session, public_id=entry_id, viewer=viewer, staff_only=staff_only == "1"):
         raise NotFound()
     flash(request, _("Members now see only that this action happened.") if staff_only == "1"
           else _("Members see this action's details again."))
@@ -107,7 +107,7 @@ def show_sanctions(request: Request, session: SessionDep, viewer: ModeratorUser)
 @router.post("/mod/sanctions/{sanction_id}/lift")
 def lift_sanction(request: Request, session: SessionDep, viewer: ModeratorUser, sanction_id: str,
                   reason: FormStr = ""):
-    sanction = session.get(Sanction, int(sanction_id)) if _is_id(sanction_id) else None
+    sanction = service.sanction_by_public_id(session, sanction_id) if _is_public_id(sanction_id) else None
     if sanction is None or not policies.can_moderate_in(viewer, sanction.channel_id):
         raise NotFound()  # a channel moderator does not see other channels' sanctions
     if sanction.scope == SanctionScope.site and not policies.can_moderate(viewer):

@@ -18,8 +18,8 @@ from app.forum import lifecycle, policies, posting, visibility
 from app.forum.markdown import one_line, render_markdown
 from app.forum.models import Channel, Post, PostStatus, Thread
 from app.moderation import reports
-from app.moderation.log import record, withheld_sanction
-from app.moderation.models import ActionKind, ReportOutcome, Sanction, SanctionKind, SanctionScope
+from app.moderation.log import record, sanction_line
+from app.moderation.models import ActionKind, ModerationAction, ReportOutcome, Sanction, SanctionKind, SanctionScope
 from app.notifications import service as notifications
 from app.safespace import service as safespace
 
@@ -116,16 +116,20 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
         problems.add("kind", _("This post's author can no longer be reached."))
     if problems:
         return problems
+    # Two moderators at once: the second waits on the thread's lock, then finds the first's sanction.
+    lifecycle.refresh_for_update(session, session.get(Thread, post.thread_id))
     if _in_force(session, post, kind):  # the same form sent twice, or a second moderator
         problems.add(ALREADY_DONE, _("The author already has a warning for this post: nothing has changed.")
                      if kind == SanctionKind.warning else
                      _("The author is already suspended for this post: nothing has changed."))
         return problems
-    session.add(Sanction(sealed_member=safespace.seal_author(author_id), kind=kind, scope=scope,
-                         channel_id=channel.id, reason=reason.strip(), post_id=post.id,
-                         created_by_id=moderator.id, expires_at=expires_at))
+    sanction = Sanction(sealed_member=safespace.seal_author(author_id), kind=kind, scope=scope,
+                        channel_id=channel.id, reason=reason.strip(), post_id=post.id,
+                        created_by_id=moderator.id, expires_at=expires_at)
+    session.add(sanction)
+    session.flush()
     action = ActionKind.warn_author if kind == SanctionKind.warning else ActionKind.suspend_author
-    record(session, action=action, moderator=moderator, channel=channel, post=post, reason=reason,
+    record(session, action=action, moderator=moderator, channel=channel, post=post, sanction=sanction, reason=reason,
            detail=_until(expires_at) if kind == SanctionKind.suspension else "")
     reports.resolve(session, post=post, moderator=moderator, outcome=ReportOutcome.sanctioned)
     if kind == SanctionKind.warning:
@@ -160,14 +164,13 @@ def suspend_member(session: Session, *, member: Member, moderator, channel: Chan
     if problems:
         return problems
     scope = SanctionScope.channel if channel is not None else SanctionScope.site
-    session.add(Sanction(sealed_member=safespace.seal_author(member.id), kind=SanctionKind.suspension, scope=scope,
-                         channel_id=channel.id if channel else None, reason=reason.strip(),
-                         created_by_id=moderator.id, expires_at=expires_at))
-    entry = record(session, action=ActionKind.suspend_member, moderator=moderator, channel=channel, reason=reason,
-                   detail=f"@{member.handle}, {_until(expires_at)}")
-    entry.is_staff_only = True
-    session.add(entry)
+    sanction = Sanction(sealed_member=safespace.seal_author(member.id), kind=SanctionKind.suspension, scope=scope,
+                        channel_id=channel.id if channel else None, reason=reason.strip(),
+                        created_by_id=moderator.id, expires_at=expires_at)
+    session.add(sanction)
     session.flush()
+    record(session, action=ActionKind.suspend_member, moderator=moderator, channel=channel, sanction=sanction,
+           reason=reason, detail=f"@{member.handle}, {_until(expires_at)}", staff_only=True)
     return problems
 
 
@@ -216,21 +219,32 @@ def lift_sanction(session: Session, *, sanction: Sanction, channel: Channel, mod
         already_done(problems)
         return problems
     post = session.get(Post, sanction.post_id) if sanction.post_id else None
-    record(session, action=ActionKind.lift_sanction, moderator=moderator, channel=channel, post=post, reason=reason,
-           withheld=True if withheld_sanction(session, sanction.post_id) else None)
+    given = sanction_line(session, sanction.id)  # its lifting is told as much as its giving was
+    record(session, action=ActionKind.lift_sanction, moderator=moderator, channel=channel, post=post,
+           sanction=sanction, reason=reason, withheld=given.withheld if given else None,
+           staff_only=given.is_staff_only if given else False)
     if post is not None:
         tell_author(session, post, _("A moderator lifted your suspension: you can post again.")
                     if sanction.kind == SanctionKind.suspension else _("A moderator withdrew their warning."))
     return problems
 
 
+def sanction_by_public_id(session: Session, public_id: str) -> Sanction | None:
+    return session.execute(select(Sanction).where(Sanction.public_id == public_id)).scalar_one_or_none()
+
+
 def active_sanctions(session: Session, viewer) -> list:
     """Warnings and suspensions still in force, in the channels the viewer moderates, newest first.
-    Each names the post it came through, never its member."""
+    Each names the post it came through, never its member (nor the post, if it was not yet published
+    then: the list would tell which published posts were held)."""
     now = utcnow()
     moderator = aliased(Member)
+    given = (select(ModerationAction.withheld).where(ModerationAction.sanction_id == Sanction.id,
+                                                     ModerationAction.action != ActionKind.lift_sanction)
+             .limit(1).correlate(Sanction).scalar_subquery())
     query = (
-        select(Sanction.id, Sanction.kind, Sanction.scope, Sanction.reason, Sanction.created_at, Sanction.expires_at,
+        select(Sanction.public_id, Sanction.kind, given.label("before_release"), Sanction.scope, Sanction.reason,
+               Sanction.created_at, Sanction.expires_at,
                Channel.name.label("channel_name"), Channel.is_anonymous, Post.public_id.label("post_public_id"),
                Post.number, moderator.display_name.label("moderator_name"))
         .join(moderator, moderator.id == Sanction.created_by_id)

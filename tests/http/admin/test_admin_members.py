@@ -173,12 +173,12 @@ def test_a_suspension_from_everywhere_with_htmx_and_lifting_it_lets_the_member_p
     assert sanction.scope == SanctionScope.site and sanction.expires_at is None
     page = admin.get(f"/admin/members/{member.handle}").text
     assert "Suspended from posting anywhere" in page and "until it is lifted" in page
-    lifted = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift",
+    lifted = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.public_id}/lift",
                         {"lift_reason": "Apologised"})
     assert lifted.status_code == 303
     assert "The suspension is lifted" in admin.get(lifted.headers["location"]).text
     assert _start(browser, one).status_code == 303
-    again = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift", {"lift_reason": ""})
+    again = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.public_id}/lift", {"lift_reason": ""})
     assert again.status_code == 404  # no longer in force
 
 
@@ -193,10 +193,10 @@ def test_every_suspension_in_force_shows_and_each_lifts_on_its_own_with_its_reas
     page = admin.get(f"/admin/members/{member.handle}").text
     assert page.count("Lift the suspension") == 2 and page.count('id="lift-') == 2 * page.count("Lift the suspension")
     first, second = session.execute(select(Sanction).order_by(Sanction.id)).scalars().all()[-2:]
-    too_long = admin.form(f"/admin/members/{member.handle}/suspensions/{second.id}/lift",
+    too_long = admin.form(f"/admin/members/{member.handle}/suspensions/{second.public_id}/lift",
                           {"lift_reason": "x" * 501})
     assert too_long.status_code == 422 and too_long.text.count('class="error-summary"') == 1
-    assert admin.form(f"/admin/members/{member.handle}/suspensions/{first.id}/lift",
+    assert admin.form(f"/admin/members/{member.handle}/suspensions/{first.public_id}/lift",
                       {"lift_reason": "Talked it through"}).status_code == 303
     page = admin.get(f"/admin/members/{member.handle}").text
     assert "Suspended from posting in Channel two" in page and "Suspended from posting in Channel one" not in page
@@ -209,7 +209,7 @@ def test_lifting_with_htmx(client_as, session):
     admin = _admin(client_as, session)
     admin.form(f"/admin/members/{member.handle}/suspend", {"channel": channel.slug, "reason": "Cooling off"})
     sanction = session.execute(select(Sanction)).scalars().all()[-1]
-    htmx = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift", {}, htmx=True)
+    htmx = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.public_id}/lift", {}, htmx=True)
     assert htmx.status_code == 200 and htmx.headers["hx-location"] == f"/admin/members/{member.handle}"
     session.refresh(sanction)
     assert sanction.revoked_at is not None
@@ -252,7 +252,7 @@ def test_the_safe_space_is_not_offered_and_its_sanctions_never_show_or_lift_here
     assert "Suspended" not in admin.get("/admin/members").text.split("<tbody>")[1]
     refused = admin.form(f"/admin/members/{member.handle}/suspend", {"channel": "safe-space", "reason": "No"})
     assert refused.status_code == 422
-    lift = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.id}/lift", {})
+    lift = admin.form(f"/admin/members/{member.handle}/suspensions/{sanction.public_id}/lift", {})
     assert lift.status_code == 404
     session.refresh(sanction)
     assert sanction.revoked_at is None

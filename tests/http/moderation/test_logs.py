@@ -50,12 +50,12 @@ def test_a_staff_only_line_shows_members_only_that_it_happened(client_as, sessio
     moderator = client_as(make_member(session, role="moderator"))
     _hide(moderator, post, "Removed Jo Bloggs's phone number 07700 900123")
     entry = session.execute(select(ModerationAction).where(ModerationAction.post_id == post.id)).scalar_one()
-    assert moderator.form(f"/mod/log/{entry.id}/staff-only", {"staff_only": "1"}).status_code == 303
+    assert moderator.form(f"/mod/log/{entry.public_id}/staff-only", {"staff_only": "1"}).status_code == 303
     page = client_as(make_member(session)).get("/moderation").text
     assert "Hid a post" in page and "Details kept to the moderators." in page
     assert "07700" not in page and "Thread with a phone number" not in page
     assert "07700" in moderator.get("/mod/log").text
-    assert client_as(make_member(session)).form(f"/mod/log/{entry.id}/staff-only").status_code == 404
+    assert client_as(make_member(session)).form(f"/mod/log/{entry.public_id}/staff-only").status_code == 404
 
 
 def test_the_transparency_log_keeps_held_posts_and_members_channels_to_those_who_may_know(client, client_as, session):
@@ -119,7 +119,7 @@ def test_only_an_admin_may_show_members_an_admins_suspension_of_a_named_member(c
     service.suspend_member(session, member=member, moderator=admin, channel=channel, days="3", reason="Abuse")
     entry = session.execute(select(ModerationAction).where(ModerationAction.action == "suspend_member")).scalar_one()
     moderator = client_as(make_channel_moderator(session, channel))
-    assert moderator.form(f"/mod/log/{entry.id}/staff-only", {"staff_only": "0"}).status_code == 404
+    assert moderator.form(f"/mod/log/{entry.public_id}/staff-only", {"staff_only": "0"}).status_code == 404
     session.refresh(entry)
     assert entry.is_staff_only and "suspendee" not in client_as(make_member(session)).get("/moderation").text
 
@@ -137,3 +137,18 @@ def test_a_sanction_sent_twice_is_given_once(client_as, session):
     assert len(session.execute(select(ModerationAction).where(ModerationAction.action == "suspend_author")).all()) == 1
     warning = moderator.form(f"/mod/posts/{post.public_id}/sanction", {"kind": "warning", "reason": "And a warning"})
     assert warning.status_code == 303  # another kind of sanction is another action
+
+
+def test_lifting_a_staff_only_suspension_is_staff_only_too(client_as, session):
+    from app.moderation import service
+
+    admin = make_member(session, role="admin")
+    member = make_member(session, handle="suspended_one")
+    service.suspend_member(session, member=member, moderator=admin, channel=None, days="", reason="Abuse")
+    sanction = service.member_suspensions(session, [member.id])[member.id][0]
+    lifted = client_as(admin).form(f"/admin/members/{member.handle}/suspensions/{sanction.public_id}/lift",
+                                   {"lift_reason": "Talked with Sian on the phone"})
+    assert lifted.status_code == 303
+    public = client_as(make_member(session)).get("/moderation").text
+    assert "Lifted a sanction" in public and "Talked with Sian" not in public
+    assert "Talked with Sian" in client_as(admin).get("/mod/log").text

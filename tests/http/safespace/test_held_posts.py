@@ -230,4 +230,22 @@ def test_what_moderators_did_before_a_post_came_out_never_reaches_the_transparen
     for kept in ("Clearer title", "Pinned while held", "Hid a held opening", "Spam while held", "Approved",
                  "A newcomer", "Another thread"):
         assert kept not in log
-    assert "Spam while held" in moderator.get("/mod/log").text  # the moderators' own log has every line
+    staff_log = moderator.get("/mod/log").text
+    assert "Spam while held" in staff_log  # the moderators' own log has every line, but not which post it was:
+    assert held.public_id not in staff_log and opening.public_id not in staff_log  # once out, none says it was held
+    assert f'href="/p/{seen.public_id}"' in staff_log
+
+
+def test_a_sanction_through_a_held_post_does_not_point_moderators_to_it_once_published(client_as, safe_space,
+                                                                                       session):
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    _reply(client_as(_newcomer(session)), thread, "Held and warned")
+    held = session.execute(select(Post).where(Post.body_md == "Held and warned")).scalar_one()
+    moderator = client_as(make_member(session, role="moderator"))
+    assert moderator.form(f"/mod/posts/{held.public_id}/sanction",
+                          {"kind": "warning", "scope": "safe_space", "reason": "Careful"}).status_code == 303
+    assert moderator.form(f"/mod/posts/{held.public_id}/approve").status_code == 303
+    sanctions = moderator.get("/mod/sanctions").text
+    assert "Careful" in sanctions and held.public_id not in sanctions
+    assert "through a post not yet published then" in sanctions
+    assert not re.search(r"/mod/(sanctions|log)/\d+/", sanctions + moderator.get("/mod/log").text)  # no sequences

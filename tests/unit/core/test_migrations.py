@@ -69,7 +69,7 @@ def test_0007_withholds_earlier_safe_space_lines_and_moves_waiting_edits(scratch
 
     from app.forum.models import ChannelKind, Post, Visibility
     from app.moderation.log import record
-    from app.moderation.models import ActionKind, ModerationAction
+    from app.moderation.models import ActionKind, ModerationAction, Sanction
     from tests.factories import first_post, make_channel, make_member, make_thread
 
     config = alembic_config(scratch_database_url)
@@ -83,7 +83,16 @@ def test_0007_withholds_earlier_safe_space_lines_and_moves_waiting_edits(scratch
         record(session, action=ActionKind.approve_post, moderator=moderator, channel=safe, post=opening)
         record(session, action=ActionKind.pin_thread, moderator=moderator, channel=named,
                thread=make_thread(session, channel=named))
-        held = first_post(session, make_thread(session, channel=safe))
+        sanction = Sanction(sealed_member="x", kind="warning", scope="channel", channel_id=named.id,
+                            reason="Mind the tone", created_by_id=moderator.id)
+        session.add(sanction)
+        session.flush()
+        record(session, action=ActionKind.warn_author, moderator=moderator, channel=named, sanction=sanction,
+               reason="Mind the tone")
+        held_thread = make_thread(session, channel=safe)
+        held_thread.is_pending = True
+        held = first_post(session, held_thread)
+        record(session, action=ActionKind.hide_post, moderator=moderator, channel=safe, post=held, reason="Spam")
         held.status, held.pending_body_md, held.pending_body_html = "pending", "Waiting words", "<p>Waiting words</p>"
         opening.pending_body_md, opening.pending_body_html = "Edited words", "<p>Edited words</p>"
         session.add_all([held, opening])
@@ -96,11 +105,19 @@ def test_0007_withholds_earlier_safe_space_lines_and_moves_waiting_edits(scratch
         assert tuple(words) == ("Waiting words", None)
         connection.execute(text("UPDATE post SET release_at = '2026-12-01 15:00:00' WHERE id = :id"),
                            {"id": opening_id})  # where 0006 kept a waiting edit's release
-        connection.execute(text("UPDATE moderation_action SET post_id = NULL, thread_id = NULL"))
+        # As 0006 wrote it: a line about a held post named it.
+        connection.execute(text("""UPDATE moderation_action SET post_id = :id, thread_id = (SELECT thread_id
+                                   FROM post WHERE id = :id) WHERE action = 'hide_post'"""), {"id": held_id})
     command.upgrade(config, "head")
     with Session(engine) as session:
-        lines = dict(session.execute(select(ModerationAction.action, ModerationAction.withheld)).all())
-        assert lines == {"approve_post": True, "pin_thread": False}
+        lines = {line.action: line for line in session.execute(select(ModerationAction)).scalars()}
+        assert {action: line.withheld for action, line in lines.items()} == {
+            "approve_post": True, "hide_post": True, "pin_thread": False, "warn_author": False}
+        assert lines["warn_author"].sanction_id == session.execute(select(Sanction.id)).scalar_one()
+        hidden = lines["hide_post"]
+        assert (hidden.post_id, hidden.thread_id, hidden.created_at.hour) == (None, None, 12)
+        ids = [line.public_id for line in lines.values()] + list(session.execute(select(Sanction.public_id)).scalars())
+        assert len(set(ids)) == 5 and all(len(public_id) == 8 for public_id in ids)
         moved = session.get(Post, opening_id)
         assert moved.release_at is None and moved.edit_due_at.hour == 15 and moved.pending_body_md == "Edited words"
     engine.dispose()
