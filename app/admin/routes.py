@@ -163,7 +163,8 @@ def suspend_member(request: Request, session: SessionDep, viewer: AdminUser, han
         return _member_page(request, session, member, form=form, failed="suspend", problems=problems, status_code=422)
     flash(request, _("%(name)s is suspended from posting %(where)s. They can still sign in, read and export their "
                      "data.", name=member.display_name,
-                     where=_("in %(channel)s", channel=target.name) if target else _("anywhere")))
+                     where=_("in %(channel)s", channel=target.name) if target
+                     else _("in every channel but the safe space")))
     return redirect(request, f"/admin/members/{member.handle}")
 
 

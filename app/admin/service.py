@@ -27,7 +27,8 @@ PER_PAGE = 50
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 MEMBER_STATUSES = (MemberStatus.active, MemberStatus.pending)
 INVITATION_STATES = ("open", "accepted", "expired")
-RELEASE_MINUTES = (0, 24 * 60)
+# Not 0 (releases off, every post's time its author's) from here: only the operator may turn them off.
+RELEASE_MINUTES = (15, 24 * 60)
 
 
 def _like(text: str) -> str:

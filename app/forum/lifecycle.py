@@ -72,9 +72,10 @@ def needs_approval(author: Viewer, channel) -> bool:
 # New posts --------------------------------------------------------------------------------------
 
 def provisional_place(parent: Post | None, post: Post) -> tuple[str, int]:
-    """Path and depth of a post without a number (flushed, so with its id): just after its parent's
-    published replies, in the order written (shown to its author alone)."""
-    segment = f"~{post.id:012d}"
+    """Path and depth of a post without a number: just after its parent's published replies, among
+    other unnumbered ones by public id (random: a moderator reading held replies must not learn the
+    order they were written in)."""
+    segment = f"~{post.public_id}"
     return (f"{parent.path}.{segment}", parent.depth + 1) if parent is not None else (segment, 0)
 
 

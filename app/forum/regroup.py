@@ -117,7 +117,7 @@ def _renumber(session: Session, thread: Thread, channel: Channel, *, first: Post
         parent = by_id.get(post.parent_id) if post.parent_id else None
         if parent is not None:
             place(parent)
-        segment = f"{post.number:0{lifecycle.PATH_WIDTH}d}" if post.number else f"~{post.id:012d}"
+        segment = f"{post.number:0{lifecycle.PATH_WIDTH}d}" if post.number else f"~{post.public_id}"
         post.path = f"{parent.path}.{segment}" if parent else segment
         post.depth = parent.depth + 1 if parent else 0
         placed.add(post.id)

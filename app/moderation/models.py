@@ -50,7 +50,7 @@ class SanctionKind(StrEnum):
 class SanctionScope(StrEnum):
     safe_space = "safe_space"  # posting in anonymous channels
     channel = "channel"  # posting in one channel (Sanction.channel_id)
-    site = "site"  # posting anywhere
+    site = "site"  # posting in every named channel (the safe space has its own: see active_suspension)
 
 
 class ReportReason(StrEnum):

@@ -153,7 +153,7 @@ def _expiry(kind: str, days: str, problems: Problems):
 
 def suspend_member(session: Session, *, member: Member, moderator, channel: Channel | None, days: str,
                    reason: str) -> Problems:
-    """An admin suspends a named member from posting in one channel or (no channel) anywhere. They
+    """An admin suspends a named member from posting in one channel or (no channel) every named one. They
     can still sign in, read, and export their data. The log's line is staff-only: members see that a
     member was suspended, not who."""
     problems = Problems()
@@ -204,7 +204,7 @@ def _in_force(session: Session, post: Post, kind: str) -> bool:
 
 def _where(scope: str, channel) -> str:
     if scope == SanctionScope.site:
-        return _("anywhere")
+        return _("in every channel but the safe space")
     return _("in %(channel)s", channel=channel.name) if scope == SanctionScope.channel else _("in the safe space")
 
 
@@ -265,10 +265,12 @@ def active_suspension(session: Session, member_id: int, channel) -> Sanction | N
 
     Active suspensions are few, and each names its member only encrypted: decrypt them to find ours.
     """
-    reach = [Sanction.scope == SanctionScope.site,
-             and_(Sanction.scope == SanctionScope.channel, Sanction.channel_id == channel.id)]
-    if channel.is_anonymous:
-        reach.append(Sanction.scope == SanctionScope.safe_space)
+    # In the safe space only its own sanctions (through its anonymous posts) apply: were a named
+    # member's suspension from every channel to silence them there, whoever suspended them could watch
+    # which pseudonym fell silent.
+    reach = ([Sanction.scope == SanctionScope.safe_space] if channel.is_anonymous else
+             [Sanction.scope == SanctionScope.site,
+              and_(Sanction.scope == SanctionScope.channel, Sanction.channel_id == channel.id)])
     now = utcnow()
     query = (
         select(Sanction)

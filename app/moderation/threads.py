@@ -153,8 +153,9 @@ def merge_threads(session: Session, *, thread: Thread, channel: Channel, moderat
 
 
 def posts_to_split(session: Session, thread: Thread, public_ids: list[str]) -> list[Post]:
+    """The chosen posts of this thread that others can see (a held one answers as an unknown id does)."""
     query = select(Post).where(Post.thread_id == thread.id, Post.public_id.in_(public_ids[:500]))
-    return list(session.execute(query).scalars())
+    return [post for post in session.execute(query).scalars() if visibility.is_released(post)]
 
 
 def split_thread(session: Session, *, thread: Thread, channel: Channel, moderator: Viewer, post_ids: list[str],
@@ -166,8 +167,6 @@ def split_thread(session: Session, *, thread: Thread, channel: Channel, moderato
         problems.add("posts", _("Choose the replies to move, from this thread."))
     elif any(post.number == 1 for post in chosen):
         problems.add("posts", _("The opening post stays: choose replies only."))
-    elif not all(visibility.is_released(post) for post in chosen):
-        problems.add("posts", _("Choose published replies only."))
     elif min(chosen, key=lambda post: post.number).status != PostStatus.published:
         problems.add("posts", _("The earliest chosen reply opens the new thread, so it must be published."))
     posting.check_title(title, problems)

@@ -70,8 +70,9 @@ def test_an_admin_cannot_change_the_new_member_days_that_hold_safe_space_posts(c
 def test_bad_settings_are_refused_with_the_input_kept_and_nothing_changes(client_as, session):
     admin = client_as(make_member(session, role="admin"))
     admin.form("/admin/settings", EMPTY | {"safe_space_release_minutes": "15"})
-    for form, message in (({"safe_space_release_minutes": "1441"}, "from 0 to 1440"),
-                          ({"safe_space_release_minutes": "-5"}, "from 0 to 1440"),
+    for form, message in (({"safe_space_release_minutes": "1441"}, "from 15 to 1440"),
+                          ({"safe_space_release_minutes": "-5"}, "from 15 to 1440"),
+                          ({"safe_space_release_minutes": "0"}, "from 15 to 1440"),  # off: the operator's only
                           ({"registration_mode": "closed"}, "Choose open, open with approval, or by invitation."),
                           ({"transparency_names_moderators": "maybe"}, "Choose yes, no or the default.")):
         response = admin.form("/admin/settings", EMPTY | {"registration_mode": "approval"} | form)
