@@ -17,7 +17,7 @@ from app.core.timeutil import utcnow
 from app.forum import lifecycle, policies
 from app.forum.markdown import one_line, render_markdown
 from app.forum.models import Channel, Post, PostStatus, Reaction, ReactionKind, Tag, Thread, ThreadTag
-from app.forum.service import parse_tags, slugify
+from app.forum.service import MAX_TAGS, parse_tags, slugify
 from app.safespace import service as safespace
 
 # Why a member may not post in a channel: receivers take (session, *, member_id, channel) and
@@ -41,6 +41,33 @@ def check_title(title: str, problems: Problems) -> None:
     elif len(title) > limit:
         problems.add("title", _("Titles can be at most %(limit)s characters; this one has %(n)s.",
                                 limit=limit, n=len(title)))
+
+
+def archived_message() -> str:
+    return _("This channel is archived: it is kept to read, and takes no new threads or replies.")
+
+
+def reply_refusal(channel: Channel, thread: Thread) -> str:
+    """Why a reply is refused, for a member who may read the thread."""
+    if channel.archived_at:
+        return archived_message()
+    return _("This thread is locked: no new replies.") if thread.is_locked else _("You cannot reply in this thread.")
+
+
+def refusal(session: Session, author: Viewer, channel: Channel) -> str | None:
+    """Why this member may not post here now (a suspension), to say before they write."""
+    return next((reason for reason in refusals(session, member_id=author.id, channel=channel) if reason), None)
+
+
+def check_tags(tags: str, problems: Problems) -> None:
+    """At most MAX_TAGS tags of at most 30 characters each (parse_tags would quietly cut them)."""
+    parts = [part.strip() for part in tags.split(",") if part.strip()]
+    if len(parts) > MAX_TAGS:
+        problems.add("tags", _("Use at most %(limit)s tags; these are %(n)s.", limit=MAX_TAGS, n=len(parts)))
+    elif any(len(part) > 30 for part in parts):
+        problems.add("tags", _("Keep each tag to 30 characters at most."))
+    elif parts and not parse_tags(tags):
+        problems.add("tags", _("Use letters or digits in tags."))
 
 
 def check_may_post(session: Session, author: Viewer, channel: Channel, confirmed_guidelines: bool,
@@ -118,9 +145,11 @@ def start_thread(
     """Open a thread with its first post, or say what is wrong with the input."""
     problems = Problems()
     if not policies.can_start_thread(author, channel):
-        problems.add("title", _("You cannot start threads in this channel."))
+        problems.add("title", archived_message() if channel.archived_at
+                     else _("You cannot start threads in this channel."))
     check_title(title, problems)
     check_body(body, problems)
+    check_tags(tags, problems)  # in the form's order: the error summary lists them so
     check_may_post(session, author, channel, confirmed_guidelines, problems)
     if problems:
         return None, problems
@@ -141,8 +170,7 @@ def reply_to_thread(
     """Add a reply to the thread, or to one of its posts (``parent_id`` is the post's public id)."""
     problems = Problems()
     if not policies.can_reply(author, channel, thread):
-        problems.add("body", _("This thread is locked: no new replies.") if thread.is_locked
-                     else _("You cannot reply in this thread."))
+        problems.add("body", reply_refusal(channel, thread))
     check_body(body, problems)
     parent = None
     if parent_id:

@@ -85,6 +85,7 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
 
 def _new_thread_page(request, session, viewer, channel, form: dict, problems: dict, status_code: int = 200):
     context = {"channel": channel, "form": form, "problems": problems,
+               "refusal": None if problems else posting.refusal(session, viewer, channel),
                "needs_guidelines": needs_guidelines(session, viewer, channel),
                "will_be_held": lifecycle.needs_approval(viewer, channel)}
     return render(request, "forum/thread_new.html", context, status_code=status_code)
@@ -94,7 +95,10 @@ def _new_thread_page(request, session, viewer, channel, form: dict, problems: di
 def new_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug: str, template: str = ""):
     channel = channel_or_404(session, slug, viewer)
     if not policies.can_start_thread(viewer, channel):
-        raise NotFound()
+        if channel.archived_at is None:
+            raise NotFound()
+        flash(request, posting.archived_message(), "error")
+        return redirect(request, f"/c/{channel.slug}")
     # The lesson template is offered everywhere, and suggested (filled in) in the safe space.
     suggested = channel.is_anonymous and template != "blank"
     body = lesson_template() if template == "lesson" or suggested else ""
@@ -162,7 +166,8 @@ def _reply_page(request, session, viewer, thread, channel, parent, body: str, pr
     parents = service.post_rows(session, [parent.id], viewer) if parent else []
     context = post_context(request, session, thread, channel, viewer, parents)
     context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems,
-                   inline=wants_fragment(request))
+                   inline=wants_fragment(request),
+                   refusal=None if problems else posting.refusal(session, viewer, channel))
     if problems and wants_fragment(request):
         form_id = f"reply-form-{parent.public_id}" if parent else "reply-form"
         return render(request, "forum/_reply_form.html", context, status_code=status_code,
@@ -174,8 +179,16 @@ def _reply_page(request, session, viewer, thread, channel, parent, body: str, pr
 def show_thread_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: str):
     thread, channel = thread_or_404(session, thread_id, viewer)
     if not policies.can_reply(viewer, channel, thread):
-        raise NotFound()
+        return _no_reply(request, thread, channel)
     return _reply_page(request, session, viewer, thread, channel, None, "", {})
+
+
+def _no_reply(request, thread, channel):
+    """A reply page for a thread that takes none: say why, on the thread (an unlisted one stays unknown)."""
+    if thread.is_pending:
+        raise NotFound()
+    flash(request, posting.reply_refusal(channel, thread), "error")
+    return redirect(request, thread_url(thread))
 
 
 @router.post("/t/{thread_id}/reply")
@@ -216,8 +229,10 @@ def show_post(session: SessionDep, viewer: OptionalUser, post_id: str):
 @router.get("/p/{post_id}/reply")
 def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str, quote: str = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
-    if not policies.can_reply(viewer, channel, thread) or post.status != "published":
+    if post.status != "published":
         raise NotFound()
+    if not policies.can_reply(viewer, channel, thread):
+        return _no_reply(request, thread, channel)
     body = ""
     if quote:
         body = quote_markdown(post.body_md, posting.author_label(session, post))

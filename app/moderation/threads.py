@@ -185,6 +185,7 @@ def edit_thread(session: Session, *, thread: Thread, channel: Channel, moderator
     """Change the thread's title and tags (the search index follows the title)."""
     problems = Problems()
     posting.check_title(title, problems)
+    posting.check_tags(tags, problems)
     _check_reason(reason, problems)
     if problems:
         return problems

@@ -147,9 +147,9 @@ def test_an_archived_channel_leaves_the_home_page_refuses_new_threads_and_stays_
     session.refresh(channel)
     assert channel.archived_at is not None
     assert "Winding down" not in client.get("/").text
-    assert member.get(f"/c/{channel.slug}/new").status_code == 404
+    assert member.get(f"/c/{channel.slug}/new").status_code == 303  # to the channel, which says it is archived
     refused = member.form(f"/c/{channel.slug}/new", {"title": "A new one", "body": "Hello"})
-    assert refused.status_code == 422 and "You cannot start threads in this channel." in refused.text
+    assert refused.status_code == 422 and "This channel is archived" in refused.text
     assert "What we did" in client.get(f"/c/{channel.slug}").text
     htmx = admin.form(f"/admin/channels/{channel.slug}/unarchive", htmx=True)
     assert htmx.status_code == 200 and htmx.headers["hx-location"] == "/admin/channels"
@@ -158,3 +158,21 @@ def test_an_archived_channel_leaves_the_home_page_refuses_new_threads_and_stays_
     assert "Winding down" in client.get("/").text
     assert member.form(f"/c/{channel.slug}/new", {"title": "A new one", "body": "Hello"}).status_code == 303
     assert admin.form("/admin/channels/no-such/archive").status_code == 404
+
+
+def test_an_archived_channel_says_so_where_members_would_write(client_as, session):
+    channel = make_channel(session, slug="old-news", name="Old news")
+    thread = make_thread(session, channel=channel, replies=1)
+    admin = client_as(make_member(session, role="admin"))
+    assert admin.form("/admin/channels/old-news/archive").status_code == 303
+    member = client_as(make_member(session))
+    archived = "This channel is archived: it is kept to read, and takes no new threads or replies."
+    assert archived in member.get("/c/old-news").text
+    new = member.get("/c/old-news/new")
+    assert new.status_code == 303 and archived in member.get(new.headers["location"]).text
+    thread_page = member.get(f"/t/{thread.public_id}-{thread.slug}").text
+    assert archived in thread_page and 'name="body"' not in thread_page
+    reply = member.get(f"/t/{thread.public_id}/reply")
+    assert reply.status_code == 303 and archived in member.get(reply.headers["location"]).text
+    refused = member.form(f"/t/{thread.public_id}/reply", {"body": "Still here?"})
+    assert refused.status_code == 422 and archived in refused.text and "Still here?" in refused.text

@@ -259,7 +259,7 @@ def test_the_safe_space_is_not_offered_and_its_sanctions_never_show_or_lift_here
 
 
 def test_a_named_suspension_from_every_channel_does_not_reach_the_safe_space(client_as, session):
-    safe = make_channel(session, slug="safe-space", name="Safe space", kind=ChannelKind.safe_space,
+    make_channel(session, slug="safe-space", name="Safe space", kind=ChannelKind.safe_space,
                         visibility=Visibility.members, is_anonymous=True)
     named = make_channel(session)
     member = make_member(session)

@@ -215,3 +215,31 @@ def test_editing_title_and_tags_updates_search(client_as, session, client):
     bad = moderator.form(f"/mod/threads/{thread.public_id}/edit", {"title": " ", "tags": "kept, words"})
     assert bad.status_code == 422 and 'value="kept, words"' in bad.text
     assert _lines(session, "edit_thread") == 1
+
+
+def test_too_many_or_too_long_tags_are_refused_not_cut(client_as, session):
+    thread = make_thread(session, title="Tagged thread")
+    moderator = _moderator(session, client_as)
+    for tags, message in (("a, b, c, d, e, f, g", "Use at most 5 tags; these are 7."),
+                          ("t" * 31, "Keep each tag to 30 characters at most."), ("!!!", "Use letters or digits")):
+        refused = moderator.form(f"/mod/threads/{thread.public_id}/edit", {"title": "Tagged thread", "tags": tags})
+        assert refused.status_code == 422 and message in refused.text and 'class="error-summary"' in refused.text
+    assert _lines(session, "edit_thread") == 0
+
+
+def test_a_locked_threads_reply_page_says_it_is_locked(client_as, session):
+    thread = make_thread(session, replies=1)
+    assert _moderator(session, client_as).form(f"/mod/threads/{thread.public_id}/lock").status_code == 303
+    member = client_as(make_member(session))
+    page = member.get(f"/t/{thread.public_id}/reply")
+    assert page.status_code == 303
+    assert "This thread is locked: no new replies." in member.get(page.headers["location"]).text
+
+
+def test_a_channel_moderator_with_nowhere_to_move_a_thread_is_told_so(client_as, session):
+    from tests.factories import make_channel_moderator
+
+    channel = make_channel(session, name="Only mine")
+    thread = make_thread(session, channel=channel)
+    page = client_as(make_channel_moderator(session, channel)).get(f"/mod/threads/{thread.public_id}/move").text
+    assert "You moderate no other channel it could move to" in page and 'name="channel"' not in page
