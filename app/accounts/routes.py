@@ -71,6 +71,10 @@ def _signup_page(request: Request, session, form: dict, problems: dict, status_c
 def show_signup(request: Request, session: SessionDep, viewer: OptionalUser, invite: str = ""):
     if viewer:
         return redirect(request, "/")
+    if invite and service.invitation_for_token(session, invite) is None:
+        problems = {"invitation": _("This invitation link has been used, revoked or has expired. Ask the person "
+                                    "who invited you for a new one.")}
+        return _signup_page(request, session, {"invite": "", "pilot_ids": []}, problems)
     return _signup_page(request, session, {"invite": invite, "pilot_ids": []}, {})
 
 

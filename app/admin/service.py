@@ -231,18 +231,21 @@ def update_channel(session: Session, *, channel: Channel, form: ChannelInput, ad
 
 
 def move_channel(session: Session, *, channel: Channel, direction: str, admin) -> Problems:
-    """Swap the channel with its neighbour above or below; positions are numbered afresh from 0."""
+    """Swap the channel with its neighbour of the same kind above or below (the home page lists the
+    channels by kind); positions are numbered afresh from 0."""
     problems = Problems()
     channels = all_channels(session)
-    index = next(i for i, row in enumerate(channels) if row.id == channel.id)
-    other = {"up": index - 1, "down": index + 1}.get(direction)
-    if other is None:
+    kin = [i for i, row in enumerate(channels) if row.kind == channel.kind]
+    place = next(n for n, i in enumerate(kin) if channels[i].id == channel.id)
+    step = {"up": -1, "down": 1}.get(direction)
+    if step is None:
         problems.add("direction", _("Move a channel up or down."))
-    elif not 0 <= other < len(channels):
-        problems.add("direction", _("%(channel)s is already first.", channel=channel.name) if direction == "up"
-                     else _("%(channel)s is already last.", channel=channel.name))
+    elif not 0 <= place + step < len(kin):
+        problems.add("direction", _("%(channel)s is already first of its kind.", channel=channel.name)
+                     if direction == "up" else _("%(channel)s is already last of its kind.", channel=channel.name))
     if problems:
         return problems
+    index, other = kin[place], kin[place + step]
     channels[index], channels[other] = channels[other], channels[index]
     for position, row in enumerate(channels):
         if row.position != position:
@@ -307,7 +310,10 @@ def update_site_settings(session: Session, *, values: dict[str, str], admin) -> 
     for name, value in values.items():
         site_settings.save(session, name, str(int(value)) if value.isdigit() else value)
     after = site_settings.overrides()
-    changed = [f"{name.upper()}: {after.get(name) or _('default')}" for name in site_settings.EDITABLE
+    names = {"registration_mode": _("who can create an account"),
+             "safe_space_release_minutes": _("minutes between the safe space's releases"),
+             "transparency_names_moderators": _("this log names moderators")}
+    changed = [f"{names[name]}: {after.get(name) or _('the default')}" for name in site_settings.EDITABLE
                if before.get(name) != after.get(name)]
     if changed:
         record(session, action=ActionKind.change_site_settings, moderator=admin, channel=None,

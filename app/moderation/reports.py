@@ -21,6 +21,13 @@ from app.notifications import service as notifications
 MAX_NOTE = 500
 
 
+def reason_names() -> dict[str, str]:
+    """A report's reason, as the review queue names it."""
+    return {ReportReason.off_topic: _("Off-topic"), ReportReason.inappropriate: _("Inappropriate"),
+            ReportReason.personal_information: _("Personal information"), ReportReason.spam: _("Spam"),
+            ReportReason.other: _("Other")}
+
+
 def reason_labels() -> list[tuple[str, str]]:
     return [(ReportReason.off_topic, _("Off-topic: it does not belong in this thread")),
             (ReportReason.inappropriate, _("Inappropriate: rude, hostile or against the guidelines")),

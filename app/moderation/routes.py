@@ -34,10 +34,13 @@ def back_to(next_url: str, fallback: str) -> str:
     return next_url if next_url.startswith("/mod/queue") and "//" not in next_url else fallback
 
 
-def done(request: Request, message: str, url: str, *, problem: bool = False):
-    """After a queue item's action: htmx replaces the item with the message; a browser goes back."""
+def done(request: Request, session, message: str, url: str, *, problem: bool = False):
+    """After a queue item's action: htmx replaces the item with the message (and the counts); a
+    browser goes back."""
     if wants_fragment(request) and url.startswith("/mod/queue"):
-        return render(request, "moderation/_queue_done.html", {"message": message, "problem": problem})
+        context = {"message": message, "problem": problem,
+                   "waiting": queue.waiting_count(session, request.state.viewer)}
+        return render(request, "moderation/_queue_done.html", context)
     flash(request, message, "error" if problem else "success")
     return redirect(request, url)
 
@@ -54,7 +57,7 @@ def show_queue(request: Request, session: SessionDep, viewer: ModeratorUser, cha
     items, pager = queue.queue_page(session, viewer, filters, chosen.id if chosen else None)
     context = {"items": items, "page": pager, "filters": filters,
                "channel_options": [(row.slug, row.name) for row in channels],
-               "reasons": dict(reports.reason_labels()), "here": str(request.url.path) + (
+               "reasons": reports.reason_names(), "here": str(request.url.path) + (
                    f"?{request.url.query}" if request.url.query else "")}
     return render(request, "moderation/queue_show.html", context, block="queue")
 
@@ -154,15 +157,15 @@ def confirm_post_action(request: Request, session: SessionDep, viewer: Moderator
     return _action_page(request, post, thread, channel, action, form, {})
 
 
-def _after_post_action(request, found, problems, form: dict, action: str, message: str):
+def _after_post_action(request, session, found, problems, form: dict, action: str, message: str):
     """The form again for bad input; otherwise the message, also when another moderator came first."""
     post, thread, channel = found
     if problems and service.ALREADY_DONE not in problems.fields:
         return _action_page(request, post, thread, channel, action, form, problems.fields, 422)
     url = back_to(form.get("next", ""), f"/p/{post.public_id}")
     if problems:
-        return done(request, problems.fields[service.ALREADY_DONE], url, problem=True)
-    return done(request, message, url)
+        return done(request, session, problems.fields[service.ALREADY_DONE], url, problem=True)
+    return done(request, session, message, url)
 
 
 @router.post("/mod/posts/{post_id}/hide")
@@ -171,7 +174,7 @@ def hide_post(request: Request, session: SessionDep, viewer: ModeratorUser, post
     found = post_to_moderate(session, post_id, viewer)
     post, thread, channel = found
     problems = service.hide_post(session, post=post, thread=thread, channel=channel, moderator=viewer, reason=reason)
-    return _after_post_action(request, found, problems, {"reason": reason, "next": next_url}, "hide",
+    return _after_post_action(request, session, found, problems, {"reason": reason, "next": next_url}, "hide",
                               _("The post is hidden. Its author is told why, and the log records it."))
 
 
@@ -182,7 +185,7 @@ def restore_post(request: Request, session: SessionDep, viewer: ModeratorUser, p
     post, thread, channel = found
     problems = service.restore_post(session, post=post, thread=thread, channel=channel, moderator=viewer,
                                     reason=reason)
-    return _after_post_action(request, found, problems, {"reason": reason, "next": next_url}, "restore",
+    return _after_post_action(request, session, found, problems, {"reason": reason, "next": next_url}, "restore",
                               _("The post is visible again."))
 
 
@@ -194,7 +197,7 @@ def dismiss_reports(request: Request, session: SessionDep, viewer: ModeratorUser
     problems = reports.dismiss(session, post=post, thread=thread, channel=channel, moderator=viewer, reason=reason)
     if problems and "reason" in problems.fields and len(reason) <= 500:
         problems.fields[service.ALREADY_DONE] = problems.fields.pop("reason")
-    return _after_post_action(request, found, problems, {"reason": reason, "next": next_url}, "dismiss",
+    return _after_post_action(request, session, found, problems, {"reason": reason, "next": next_url}, "dismiss",
                               _("The reports are dismissed; the reporters are told."))
 
 
@@ -204,14 +207,14 @@ def approve_post(request: Request, session: SessionDep, viewer: ModeratorUser, p
     problems = service.approve_post(session, post=post, thread=thread, channel=channel, moderator=viewer)
     url = back_to(next_url, "/mod/queue")
     if problems:
-        return done(request, list(problems.fields.values())[0], url, problem=True)
+        return done(request, session, list(problems.fields.values())[0], url, problem=True)
     if post.status == "published":
         message = _("The post is approved and published.")
     elif post.release_at is not None:
         message = _("The post is approved. It joins the safe space's next release.")
     else:
         message = _("The post is approved. It appears once the post it answers is approved.")
-    return done(request, message, url)
+    return done(request, session, message, url)
 
 
 @router.post("/mod/posts/{post_id}/sanction")
@@ -225,7 +228,7 @@ def sanction_author(request: Request, session: SessionDep, viewer: ModeratorUser
     if problems:
         form = {"kind": kind, "scope": scope, "days": days, "reason": reason, "next": next_url}
         return _action_page(request, post, thread, channel, "sanction", form, problems.fields, 422)
-    return done(request, _("The author of this post has been warned.") if kind == "warning"
+    return done(request, session, _("The author of this post has been warned.") if kind == "warning"
                 else _("The author of this post is suspended from posting."), back_to(next_url, f"/p/{post.public_id}"))
 
 

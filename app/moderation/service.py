@@ -114,6 +114,8 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
     author_id = safespace.author_id_of(post)
     if author_id is None:
         problems.add("kind", _("This post's author can no longer be reached."))
+    elif policies.is_own_post(moderator, post):  # they know their own posts: this tells them nothing
+        problems.add("kind", _("This is your own post: another moderator can warn or suspend you."))
     if problems:
         return problems
     # Two moderators at once: the second waits on the thread's lock, then finds the first's sanction.

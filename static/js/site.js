@@ -31,7 +31,8 @@
     // Content marked data-keep-focus (live search results) takes focus only where the server says.
     var target = document.querySelector("[data-focus-after-swap]") || (!elt.hasAttribute("data-keep-focus") &&
       (scope.querySelector(".error-summary") ||
-       (elt.matches(".reply-slot, .edit-form") && elt.querySelector("input:not([type=hidden]), textarea"))));
+       (elt.matches(".reply-slot, .edit-form") && elt.querySelector("input:not([type=hidden]), textarea")) ||
+       scope.querySelector(".flashes .flash")));  // after a form that led to a new page: what it did
     if (target) {
       target.removeAttribute("data-focus-after-swap");
       if (!target.hasAttribute("tabindex") && !target.matches("a, button, input, select, textarea")) {

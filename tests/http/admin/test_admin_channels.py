@@ -176,3 +176,16 @@ def test_an_archived_channel_says_so_where_members_would_write(client_as, sessio
     assert reply.status_code == 303 and archived in member.get(reply.headers["location"]).text
     refused = member.form(f"/t/{thread.public_id}/reply", {"body": "Still here?"})
     assert refused.status_code == 422 and archived in refused.text and "Still here?" in refused.text
+
+
+def test_a_channel_moves_among_channels_of_its_own_kind_as_the_home_page_groups_them(client, client_as, session):
+    make_channel(session, slug="pilot-a", name="Pilot A", kind=ChannelKind.pilot, position=0)
+    make_channel(session, slug="pilot-b", name="Pilot B", kind=ChannelKind.pilot, position=1)
+    make_channel(session, slug="theme-a", name="Theme A", kind=ChannelKind.theme, position=2)
+    make_channel(session, slug="theme-b", name="Theme B", kind=ChannelKind.theme, position=3)
+    admin = client_as(make_member(session, role="admin"))
+    admin.form("/admin/channels/pilot-b/move", {"direction": "down"})
+    assert "Pilot B is already last of its kind." in admin.get("/admin/channels").text
+    admin.form("/admin/channels/theme-b/move", {"direction": "up"})
+    home = client.get("/").text
+    assert home.index(">Theme B<") < home.index(">Theme A<") and home.index(">Pilot A<") < home.index(">Pilot B<")

@@ -92,6 +92,8 @@ def test_a_revoked_invitation_is_refused_without_js_and_with_htmx(client, client
     htmx = admin.form(f"/admin/invitations/{rows['second@example.org'].id}/revoke", htmx=True)
     assert htmx.status_code == 200 and htmx.headers["hx-location"] == "/admin/invitations"
     for token, handle in ((first, "first_one"), (second, "second_one")):
+        page = client.get("/signup", params={"invite": token}).text  # told before filling the form in
+        assert "This invitation link has been used, revoked or has expired" in page
         refused = _signup(client, token, handle)
         assert refused.status_code == 422 and "Sign-up is by invitation" in refused.text
     expired = admin.get("/admin/invitations?state=expired").text

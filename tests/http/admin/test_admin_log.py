@@ -57,7 +57,7 @@ def test_admins_actions_on_channels_and_settings_are_in_the_transparency_log(cli
     public = client.get("/moderation").text
     for line in ("Created a channel: Data sharing", "Edited a channel: Data sharing (was “Sharing data”)",
                  "Reordered the channels: Data sharing (up)", "Archived a channel", "Reopened a channel",
-                 "Changed the site settings (REGISTRATION_MODE: approval)"):
+                 "Changed the site settings (who can create an account: approval)"):
         assert line in public, line
     before = _lines(session)
     admin.form("/admin/channels/data-sharing/edit", form | {"name": "Data sharing"})  # nothing changes

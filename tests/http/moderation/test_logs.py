@@ -152,3 +152,11 @@ def test_lifting_a_staff_only_suspension_is_staff_only_too(client_as, session):
     public = client_as(make_member(session)).get("/moderation").text
     assert "Lifted a sanction" in public and "Talked with Sian" not in public
     assert "Talked with Sian" in client_as(admin).get("/mod/log").text
+
+
+def test_a_moderator_cannot_sanction_their_own_post(client_as, session):
+    moderator_member = make_member(session, role="moderator")
+    post = make_reply(session, make_thread(session), author=moderator_member)
+    refused = client_as(moderator_member).form(f"/mod/posts/{post.public_id}/sanction",
+                                               {"kind": "warning", "reason": "Testing myself"})
+    assert refused.status_code == 422 and "This is your own post" in refused.text and "Testing myself" in refused.text

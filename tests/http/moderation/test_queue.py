@@ -69,6 +69,8 @@ def test_hiding_from_the_queue_with_htmx_replaces_the_item(client_as, session):
                               htmx=True)
     assert response.status_code == 200 and "<html" not in response.text
     assert response.text.startswith('<li class="queue-item queue-done">') and "The post is hidden" in response.text
+    assert '<a href="/mod/queue" id="review-link" hx-swap-oob="true">Review</a>' in response.text  # none left
+    assert '<h2 id="queue-count" hx-swap-oob="true">0 items waiting</h2>' in response.text
     missing = moderator.form(f"/mod/posts/{held.public_id}/hide", {"reason": "", "next": "/mod/queue"})
     assert missing.status_code == 422 and "Give a reason" in missing.text
 
