@@ -66,6 +66,14 @@ def _date(moment: datetime | None) -> str:
     return _day_text(to_site_time(moment).date(), i18n.current_locale()) if moment else ""
 
 
+def _month(moment: datetime | None) -> str:
+    """"November 2026": how long someone has been a member, no closer (the safe space holds new
+    accounts' posts, so a join day would help date a pseudonym)."""
+    if moment is None:
+        return ""
+    return format_date(to_site_time(moment).date(), "LLLL yyyy", locale=_babel_locale(i18n.current_locale()))
+
+
 def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
     """A <time> element; ``day_only`` (the safe space) gives the date alone, in the attribute too."""
     if moment is None:
@@ -130,6 +138,7 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
     env.globals["time_tag"] = time_tag
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
+    env.filters["month"] = _month
     return blocks
 
 

@@ -11,7 +11,7 @@ Who sees a post in each state is app/forum/visibility.py's.
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, event, func, select, update
 from sqlmodel import Session
@@ -65,8 +65,11 @@ def needs_approval(author: Viewer, channel) -> bool:
         return False
     if channel.is_premoderated:
         return True
-    days = get_settings().safe_space_new_member_days  # never an admin's (see site_settings.EDITABLE)
-    return bool(channel.is_anonymous) and (utcnow() - author.created_at).days < days
+    if not channel.is_anonymous:
+        return False
+    # Whole days (UTC), so everyone's hold ends at midnight rather than at the minute they joined.
+    age = (utcnow().date() - author.created_at.astimezone(UTC).date()).days
+    return age < safespace.hold_days(author.id, get_settings().safe_space_new_member_days)
 
 
 # New posts --------------------------------------------------------------------------------------

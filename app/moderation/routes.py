@@ -39,7 +39,7 @@ def done(request: Request, session, message: str, url: str, *, problem: bool = F
     browser goes back."""
     if wants_fragment(request) and url.startswith("/mod/queue"):
         context = {"message": message, "problem": problem,
-                   "waiting": queue.waiting_count(session, request.state.viewer)}
+                   "review_waiting": queue.waiting_count(session, request.state.viewer)}
         return render(request, "moderation/_queue_done.html", context)
     flash(request, message, "error" if problem else "success")
     return redirect(request, url)

@@ -74,6 +74,16 @@ def waiting_mark(member_id: int, with_keys: Keys | None = None) -> str:
     return member_seal(member_id, "waiting", with_keys)
 
 
+def hold_days(member_id: int, days: int) -> int:
+    """How many days a new account's safe-space posts wait for a moderator: ``days``, plus a keyed
+    0 to ``days`` - 1 of its own, so that the day its posts stop being held does not give away the
+    day it joined (a moderator who sees one pseudonym's posts held, then not, would date it)."""
+    if days <= 0:
+        return 0
+    extra = hmac.new(keys().seal, f"hold:{member_id}".encode(), hashlib.sha256).digest()
+    return days + int.from_bytes(extra[:4], "big") % days
+
+
 def encrypt(data: bytes, with_keys: Keys | None = None) -> str:
     """Authenticated encryption with a random IV and no time in the token."""
     return (with_keys or keys()).author.encrypt_at_time(data, 0).decode()

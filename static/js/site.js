@@ -2,9 +2,9 @@
 (function () {
   "use strict";
 
-  // After a swap, move focus to what the user needs next, so keyboard and screen-reader users land
-  // on the result of what they just did: a new or changed post (marked by the server), an error
-  // summary, or the first field of a reply or edit form that just opened.
+  // After a swap, focus what the user needs next, so keyboard and screen-reader users land on the
+  // result of what they did: a new or changed post (marked by the server), an error summary, the
+  // first field of a reply or edit form that just opened, or the message of the page a form led to.
   // A reaction button is replaced along with its post: remember which one had focus. Its value is
   // "post:kind:state" (forum/_post.html).
   var reaction = null;
@@ -32,7 +32,7 @@
     var target = document.querySelector("[data-focus-after-swap]") || (!elt.hasAttribute("data-keep-focus") &&
       (scope.querySelector(".error-summary") ||
        (elt.matches(".reply-slot, .edit-form") && elt.querySelector("input:not([type=hidden]), textarea")) ||
-       scope.querySelector(".flashes .flash")));  // after a form that led to a new page: what it did
+       scope.querySelector(".flashes .flash")));
     if (target) {
       target.removeAttribute("data-focus-after-swap");
       if (!target.hasAttribute("tabindex") && !target.matches("a, button, input, select, textarea")) {
@@ -42,11 +42,10 @@
     }
   });
 
-  // The per-post controls, enhanced here rather than with hx-* attributes on every post (9 KB on a
-  // 100-post page). Reply and Quote open the reply form in the post's reply slot, under the post,
-  // instead of on a page of its own; a click with a modifier key still opens the page. A reaction
-  // button, which submits the page's one reactions form without JavaScript, sends its own request,
-  // so quick clicks on several posts are all kept. The server answers with the post, re-rendered.
+  // Per-post controls, enhanced here rather than by hx-* on every post (9 KB a 100-post page). Reply
+  // and Quote open the reply form in the slot under the post (a modifier-click opens its page). A
+  // reaction button, which submits the page's one reactions form without JavaScript, sends its own
+  // request, so quick clicks on several posts all count; the server answers with the post.
   document.addEventListener("click", function (event) {
     var control = window.htmx && event.target.closest &&
       event.target.closest(".post-actions a[href*='/reply'], button[form=react]");

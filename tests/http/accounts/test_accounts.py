@@ -208,3 +208,14 @@ def test_non_ascii_paths_redirect_without_errors(client_as, client, session):
     assert client_as(make_member(session)).get("/signin?next=/%E2%82%AC").headers["location"] == "/%E2%82%AC"
     response = client.get("/c/%E2%82%AC/new")
     assert response.status_code == 303 and "%E2%82%AC" in response.headers["location"]
+
+
+def test_profiles_and_admin_pages_give_the_month_someone_joined_not_the_day(client, client_as, session):
+    from datetime import UTC, datetime
+
+    member = make_member(session, handle="joined_late", created_at=datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
+    profile = client.get("/u/joined_late").text
+    assert "member since November 2026" in profile and "26 Nov" not in profile
+    admin = client_as(make_member(session, role="admin"))
+    for page in (admin.get("/admin/members?q=joined_late").text, admin.get(f"/admin/members/{member.handle}").text):
+        assert "November 2026" in page and "26 Nov 2026" not in page

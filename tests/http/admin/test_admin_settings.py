@@ -62,7 +62,7 @@ def test_an_admin_cannot_change_the_new_member_days_that_hold_safe_space_posts(c
     session.add(site_settings.SiteSetting(key="safe_space_new_member_days", value="300"))
     session.flush()
     site_settings.clear_cache()
-    newcomer = make_member(session, created_at=utcnow() - timedelta(days=get_settings().safe_space_new_member_days))
+    newcomer = make_member(session, created_at=utcnow() - timedelta(days=2 * get_settings().safe_space_new_member_days))
     safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
     assert not lifecycle.needs_approval(newcomer, safe)
 

@@ -86,3 +86,27 @@ def test_rekey_reseals_every_anonymous_post(session, monkeypatch):
     assert safespace.has_confirmed_guidelines(session, ana.id)
     assert moderation.active_suspension(session, ana.id, channel) is not None
     assert notifications.unread_count(session, ana.id) == 1
+
+
+def test_a_new_accounts_hold_lasts_a_keyed_number_of_days_of_its_own():
+    holds = {member_id: safespace.hold_days(member_id, 7) for member_id in range(1, 200)}
+    assert set(holds.values()) == set(range(7, 14))  # from the first 7 days to up to 13, spread out
+    assert all(safespace.hold_days(member_id, 7) == days for member_id, days in holds.items())  # stable
+    assert safespace.hold_days(5, 0) == 0
+
+
+def test_the_hold_ends_at_midnight_not_at_the_minute_the_account_was_made(session, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from app.core.config import get_settings
+    from app.forum import lifecycle
+
+    monkeypatch.setattr(get_settings(), "safe_space_new_member_days", 7)
+    safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+    joined = datetime(2026, 11, 1, 23, 59, tzinfo=UTC)
+    member = make_member(session, created_at=joined)
+    held_for = safespace.hold_days(member.id, 7)
+    last_held = joined.replace(hour=0, minute=0) + timedelta(days=held_for - 1)
+    for moment, held in ((last_held + timedelta(hours=23, minutes=59), True), (last_held + timedelta(days=1), False)):
+        monkeypatch.setattr(lifecycle, "utcnow", lambda moment=moment: moment)
+        assert lifecycle.needs_approval(member, safe) is held, moment
