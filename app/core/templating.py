@@ -62,7 +62,8 @@ def _datetime(moment: datetime | None) -> str:
     return f"{_day_text(local.date(), i18n.current_locale())}, {local:%H:%M}"
 
 
-def _date(moment: datetime | None) -> str:
+def date_text(moment: datetime | None) -> str:
+    """"4 Dec 2026", in the site's time and the reader's locale (the ``date`` filter; also for messages)."""
     return _day_text(to_site_time(moment).date(), i18n.current_locale()) if moment else ""
 
 
@@ -137,7 +138,7 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
     env.globals["static_url"] = static_url
     env.globals["time_tag"] = time_tag
     env.filters["datetime"] = _datetime
-    env.filters["date"] = _date
+    env.filters["date"] = date_text
     env.filters["month"] = _month
     return blocks
 

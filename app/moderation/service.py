@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.accounts.models import Member
 from app.core.i18n import _
 from app.core.problems import Problems
+from app.core.templating import date_text
 from app.core.timeutil import utcnow
 from app.forum import lifecycle, policies, posting, visibility
 from app.forum.markdown import one_line, render_markdown
@@ -193,7 +194,7 @@ def member_suspensions(session: Session, member_ids: list[int]) -> dict[int, lis
 
 
 def _until(expires_at) -> str:
-    return expires_at.date().isoformat() if expires_at else _("a moderator lifts it")
+    return date_text(expires_at) if expires_at else _("a moderator lifts it")
 
 
 def _in_force(session: Session, post: Post, kind: str) -> bool:
@@ -292,7 +293,7 @@ def suspension_refusal(session: Session, *, member_id: int, channel) -> str | No
     suspension = active_suspension(session, member_id, channel)
     if suspension is None:
         return None
-    until = suspension.expires_at.date().isoformat() if suspension.expires_at else _("further notice")
+    until = date_text(suspension.expires_at) if suspension.expires_at else _("further notice")
     return _("A moderator has suspended you from posting here until %(until)s. Reason: %(reason)s",
              until=until, reason=suspension.reason)
 
