@@ -3,7 +3,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.accounts.models import Invitation, Member, Role
@@ -40,6 +40,8 @@ def invite_member(session: Session, *, email: str, role: str, days: str | int = 
         problems.add("email", _("Enter an email address like name@example.org."))
     elif member_by_email(session, address) is not None:
         problems.add("email", _("This address already has an account."))
+    elif _open_invitation(session, address):
+        problems.add("email", _("An invitation to this address is still open: revoke it first to send a new one."))
     if role not in Role.__members__:
         problems.add("role", _("Choose member, moderator or admin."))
     low, high = INVITATION_DAYS
@@ -48,6 +50,12 @@ def invite_member(session: Session, *, email: str, role: str, days: str | int = 
     if problems:
         return None, problems
     return create_invitation(session, email=address, role=role, invited_by=invited_by, days=int(days)), problems
+
+
+def _open_invitation(session: Session, address: str) -> bool:
+    query = select(Invitation.id).where(Invitation.email == address, Invitation.accepted_at.is_(None),
+                                        Invitation.expires_at > utcnow()).limit(1)
+    return session.execute(query).first() is not None
 
 
 def invitation_link(token: str) -> str:

@@ -115,3 +115,12 @@ def test_invitations_list_filters_by_state(client_as, session):
     assert "open@example.org" in only_open and "old@example.org" not in only_open
     assert "old@example.org" in admin.get("/admin/invitations?state=expired").text
     assert "open@example.org" in admin.get("/admin/invitations?state=bogus").text  # an odd filter shows all
+
+
+def test_a_second_open_invitation_to_one_address_is_refused(client_as, session, outbox):
+    admin = client_as(make_member(session, role="admin"))
+    form = {"email": "twice@example.org", "role": "member", "days": "7"}
+    assert admin.form("/admin/invitations", form).status_code == 303
+    again = admin.form("/admin/invitations", form)
+    assert again.status_code == 422 and "An invitation to this address is still open" in again.text
+    assert len(session.execute(select(Invitation).where(Invitation.email == "twice@example.org")).all()) == 1
