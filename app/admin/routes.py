@@ -267,7 +267,12 @@ def _channel_page(request: Request, template: str, form: dict, problems: dict, c
 
 @router.get("/admin/channels")
 def list_channels(request: Request, session: SessionDep, viewer: AdminUser):
-    return _page(request, "admin/channels_list.html", {"channels": service.all_channels(session),
+    channels = service.all_channels(session)
+    kinds = [channel.kind for channel in channels]
+    # Channels move among their own kind (the home page groups them so): the ends of each kind stay put.
+    ends = {"first": {c.id for i, c in enumerate(channels) if c.kind not in kinds[:i]},
+            "last": {c.id for i, c in enumerate(channels) if c.kind not in kinds[i + 1:]}}
+    return _page(request, "admin/channels_list.html", {"channels": channels, "ends": ends,
                                                        "kind_names": kind_names()})
 
 

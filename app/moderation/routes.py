@@ -135,12 +135,14 @@ def _action_title(action: str, post) -> str:
             "edit": _("Edit %(what)s as a moderator", what=what)}[action]
 
 
-def _action_page(request, post, thread, channel, action: str, form: dict, problems: dict, status_code=200):
+def _action_page(request, post, thread, channel, action: str, form: dict, problems: dict, status_code=200,
+                 moot: str | None = None):
     """The action's form; refused from a queue item by htmx, the item becomes the form."""
     form = form | {"next": back_to(form.get("next", ""), "")}  # only ever back to the queue
     in_queue = wants_fragment(request) and form["next"].startswith("/mod/queue")
     context = {"post": post, "thread": thread, "channel": channel, "action": action, "form": form,
                "problems": problems, "kinds": SanctionKind, "scopes": SanctionScope, "in_queue": in_queue,
+               "moot": moot,
                "title": _action_title(action, post), "site_wide": policies.can_moderate(request.state.viewer)}
     template = "moderation/_queue_retry.html" if in_queue else "moderation/post_action.html"
     return render(request, template, context, status_code=status_code)
@@ -154,7 +156,18 @@ def confirm_post_action(request: Request, session: SessionDep, viewer: Moderator
         raise NotFound()
     form = {"kind": "warning", "days": "7", "next": back_to(next_url, ""), "body": post.body_md,
             "title": thread.title}
-    return _action_page(request, post, thread, channel, action, form, {})
+    return _action_page(request, post, thread, channel, action, form, {}, moot=_moot(action, post))
+
+
+def _moot(action: str, post) -> str | None:
+    """Why the action has nothing to do on this post now (the page then offers none)."""
+    if action == "hide" and post.status not in ("published", "pending"):
+        return _("This post is hidden already.") if post.status == "hidden" else _("This post was deleted.")
+    if action == "restore" and post.status != "hidden":
+        return _("This post is not hidden: there is nothing to restore.")
+    if action == "approve" and post.status != "pending":
+        return _("This post is not waiting for approval.")
+    return None
 
 
 def _after_post_action(request, session, found, problems, form: dict, action: str, message: str):

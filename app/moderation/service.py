@@ -173,7 +173,8 @@ def suspend_member(session: Session, *, member: Member, moderator, channel: Chan
     session.add(sanction)
     session.flush()
     record(session, action=ActionKind.suspend_member, moderator=moderator, channel=channel, sanction=sanction,
-           reason=reason, detail=f"@{member.handle}, {_until(expires_at)}", staff_only=True)
+           reason=reason, detail=f"@{member.handle}, " + (_("until %(day)s", day=date_text(expires_at)) if expires_at
+                                                          else _("until lifted")), staff_only=True)
     return problems
 
 

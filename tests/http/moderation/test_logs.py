@@ -160,3 +160,13 @@ def test_a_moderator_cannot_sanction_their_own_post(client_as, session):
     refused = client_as(moderator_member).form(f"/mod/posts/{post.public_id}/sanction",
                                                {"kind": "warning", "reason": "Testing myself"})
     assert refused.status_code == 422 and "This is your own post" in refused.text and "Testing myself" in refused.text
+
+
+def test_an_action_with_nothing_to_do_offers_no_form(client_as, session):
+    post = make_reply(session, make_thread(session))
+    moderator = client_as(make_member(session, role="moderator"))
+    restore = moderator.get(f"/mod/posts/{post.public_id}/restore").text
+    assert "This post is not hidden: there is nothing to restore." in restore and 'name="reason"' not in restore
+    _hide(moderator, post, "Off-topic")
+    hide = moderator.get(f"/mod/posts/{post.public_id}/hide").text
+    assert "This post is hidden already." in hide and 'name="reason"' not in hide
