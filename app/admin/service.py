@@ -18,6 +18,7 @@ from app.core.config import RegistrationMode
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
+from app.forum import lifecycle
 from app.forum.models import Channel, ChannelKind, Visibility
 from app.forum.service import Page, page_of
 from app.moderation.log import record
@@ -315,6 +316,8 @@ def update_site_settings(session: Session, *, values: dict[str, str], admin) -> 
              "transparency_names_moderators": _("this log names moderators")}
     changed = [f"{names[name]}: {after.get(name) or _('the default')}" for name in site_settings.EDITABLE
                if before.get(name) != after.get(name)]
+    if before.get("safe_space_release_minutes") != after.get("safe_space_release_minutes"):
+        lifecycle.reschedule(session)
     if changed:
         record(session, action=ActionKind.change_site_settings, moderator=admin, channel=None,
                detail="; ".join(changed))

@@ -219,6 +219,9 @@ def release_due(session: Session, now: datetime | None = None) -> int:
     at = schedule.last_release(now) if scheduled else safespace.day_only(now)
     reached = (Post.release_at <= at,) if scheduled else (Post.release_at.is_not(None),)
     session.execute(update(Post).where(Post.status == PostStatus.pending, *reached).values(release_at=None))
+    # First the edits due: a post published in this release then comes out with its words, unmarked,
+    # as a post never held would (an edit of a queued post changes it at once).
+    _apply_due_edits(session, at if scheduled else None)
     due = (Post.status == PostStatus.queued, *reached)
     threads = select(Post.thread_id).where(*due).distinct().order_by(Post.thread_id)
     thread_ids = list(session.execute(threads).scalars())
@@ -245,8 +248,18 @@ def release_due(session: Session, now: datetime | None = None) -> int:
                     posts.remove(post)
                     released += 1
                     progress = True
-    _apply_due_edits(session, at if scheduled else None)
     return released
+
+
+def reschedule(session: Session) -> None:
+    """After the release interval changed: everything waiting goes out at the one next release, so
+    that switching intervals back and forth cannot sort posts by when they were written."""
+    if schedule.release_minutes() == 0:
+        return  # turned off: release_due sends out all that waits
+    at = schedule.next_release(utcnow())
+    waiting = Post.status.in_((PostStatus.pending, PostStatus.queued))
+    session.execute(update(Post).where(waiting, Post.release_at.is_not(None)).values(release_at=at))
+    session.execute(update(Post).where(Post.edit_due_at.is_not(None)).values(edit_due_at=at))
 
 
 def release_everything(session: Session) -> int:

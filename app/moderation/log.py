@@ -68,8 +68,8 @@ def record(session: Session, *, action: str, moderator, channel: Channel | None,
     if withheld is None:
         withheld = action in ABOUT_MEMBERS or _before_release(session, action, channel, post, thread)
     entry.withheld = withheld
-    if withheld and channel is not None and channel.is_anonymous:
-        entry.created_at = safespace.day_only(utcnow())
+    if withheld and (channel is not None and channel.is_anonymous or action == ActionKind.approve_member):
+        entry.created_at = safespace.day_only(utcnow())  # an approval is about when someone joined, too
     elif post is not None:
         entry.post_id, entry.thread_id = post.id, post.thread_id
     elif thread is not None:
@@ -163,8 +163,9 @@ def set_staff_only(session: Session, *, public_id: str, viewer: Viewer, staff_on
     entry = session.execute(select(ModerationAction).where(ModerationAction.public_id == public_id)).scalar()
     if entry is None or not policies.can_moderate_in(viewer, entry.channel_id):
         return False
-    if entry.action == ActionKind.suspend_member and not policies.can_administer(viewer):
-        return False  # an admin's line about a named member: only admins may show it
+    given = sanction_line(session, entry.sanction_id) if entry.action == ActionKind.lift_sanction else entry
+    if given is not None and given.action == ActionKind.suspend_member and not policies.can_administer(viewer):
+        return False  # an admin's line about a named member (or its lifting): only admins may show it
     entry.is_staff_only = staff_only
     session.add(entry)
     session.flush()

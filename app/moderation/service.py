@@ -199,10 +199,14 @@ def _until(expires_at) -> str:
 
 
 def _in_force(session: Session, post: Post, kind: str) -> bool:
+    """Whether this post's author has this kind of sanction for it already. One given before the post's
+    release does not count: saying so would tell that the published post was once held."""
     now = utcnow()
+    unseen = (select(ModerationAction.id)
+              .where(ModerationAction.sanction_id == Sanction.id, ModerationAction.withheld.is_(True)).exists())
     return session.execute(
         select(Sanction.id).where(Sanction.post_id == post.id, Sanction.kind == kind, Sanction.revoked_at.is_(None),
-                                  or_(Sanction.expires_at.is_(None), Sanction.expires_at > now)).limit(1)
+                                  or_(Sanction.expires_at.is_(None), Sanction.expires_at > now), ~unseen).limit(1)
     ).first() is not None
 
 

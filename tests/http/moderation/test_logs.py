@@ -170,3 +170,18 @@ def test_an_action_with_nothing_to_do_offers_no_form(client_as, session):
     _hide(moderator, post, "Off-topic")
     hide = moderator.get(f"/mod/posts/{post.public_id}/hide").text
     assert "This post is hidden already." in hide and 'name="reason"' not in hide
+
+
+def test_only_an_admin_may_show_members_the_lifting_of_a_named_members_suspension(client_as, session):
+    from app.moderation import service
+
+    admin = make_member(session, role="admin")
+    member = make_member(session, handle="lifted_one")
+    service.suspend_member(session, member=member, moderator=admin, channel=None, days="", reason="Abuse")
+    sanction = service.member_suspensions(session, [member.id])[member.id][0]
+    client_as(admin).form(f"/admin/members/{member.handle}/suspensions/{sanction.public_id}/lift",
+                          {"lift_reason": "Apologised to Sian"})
+    lift = session.execute(select(ModerationAction).where(ModerationAction.action == "lift_sanction")).scalar_one()
+    moderator = client_as(make_member(session, role="moderator"))
+    assert moderator.form(f"/mod/log/{lift.public_id}/staff-only", {"staff_only": "0"}).status_code == 404
+    assert "Apologised to Sian" not in client_as(make_member(session)).get("/moderation").text

@@ -249,3 +249,16 @@ def test_a_sanction_through_a_held_post_does_not_point_moderators_to_it_once_pub
     assert "Careful" in sanctions and held.public_id not in sanctions
     assert "through a post not yet published then" in sanctions
     assert not re.search(r"/mod/(sanctions|log)/\d+/", sanctions + moderator.get("/mod/log").text)  # no sequences
+
+
+def test_a_sanction_given_before_release_is_not_told_to_a_moderator_sanctioning_again(client_as, safe_space,
+                                                                                      session):
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    _reply(client_as(_newcomer(session)), thread, "Warned while held")
+    held = session.execute(select(Post).where(Post.body_md == "Warned while held")).scalar_one()
+    moderator = client_as(make_member(session, role="moderator"))
+    warning = {"kind": "warning", "scope": "safe_space", "reason": "Careful"}
+    assert moderator.form(f"/mod/posts/{held.public_id}/sanction", warning).status_code == 303
+    assert moderator.form(f"/mod/posts/{held.public_id}/approve").status_code == 303
+    again = moderator.form(f"/mod/posts/{held.public_id}/sanction", warning | {"reason": "Careful, again"})
+    assert again.status_code == 303  # as for any published post never warned: no "already warned"

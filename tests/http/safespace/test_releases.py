@@ -175,3 +175,37 @@ def test_a_held_posts_edit_reaches_the_moderators_at_the_next_release_not_when_w
     lifecycle.release_due(session, held.edit_due_at)
     session.refresh(held)
     assert (held.status, held.body_md, held.edit_due_at) == ("published", "Second held words", None)
+
+
+def test_switching_the_release_interval_sends_all_that_waits_out_together(client_as, safe_space, session, hourly):
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    lifecycle.release_due(session, utcnow() + timedelta(hours=1))
+    admin = client_as(make_member(session, role="admin"))
+    settings = {"registration_mode": "", "transparency_names_moderators": ""}
+    admin.form("/admin/settings", settings | {"safe_space_release_minutes": "15"})
+    first = make_reply(session, thread, author=make_member(session), body="Written under 15")
+    admin.form("/admin/settings", settings | {"safe_space_release_minutes": ""})  # back to 60
+    second = make_reply(session, thread, author=make_member(session), body="Written under 60")
+    session.refresh(first)
+    assert first.release_at == second.release_at  # the switch cannot tell which was written when
+    admin.form("/admin/settings", settings | {"safe_space_release_minutes": "15"})
+    session.refresh(first)
+    session.refresh(second)
+    assert first.release_at == second.release_at and first.release_at.minute % 15 == 0
+
+
+def test_a_held_post_edited_then_approved_comes_out_unmarked(client_as, safe_space, session, hourly):
+    thread = make_thread(session, channel=safe_space, author=make_member(session))
+    lifecycle.release_due(session, utcnow() + timedelta(hours=1))
+    newcomer = make_member(session, created_at=utcnow() - timedelta(days=1))
+    held = make_reply(session, thread, author=newcomer, body="Before")
+    lifecycle.release_due(session, held.release_at)
+    client_as(newcomer).form(f"/p/{held.public_id}/edit", {"body": "After"})
+    moderator = client_as(make_member(session, role="moderator"))
+    assert moderator.form(f"/mod/posts/{held.public_id}/approve").status_code == 303
+    session.refresh(held)
+    lifecycle.release_due(session, held.release_at)
+    session.refresh(held)
+    assert (held.status, held.body_md, held.edited_at) == ("published", "After", None)
+    page = _seen(client_as(make_member(session)), thread)[2][1]
+    assert "After" in page and ">edited<" not in page
