@@ -83,6 +83,9 @@ class Post(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("thread_id", "number"),
         Index("ix_post_thread_path", "thread_id", "path"),
+        # The few posts held for a moderator, for the review queue and its count in every moderator's header.
+        Index("ix_post_held", "thread_id", sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
     )
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)

@@ -8,7 +8,7 @@ order of their random public ids, so the queue does not tell which was written f
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -34,7 +34,9 @@ def _held(channel_ids: list[int] | None):
     query = (select(Post.id.label("post_id"), literal("held").label("kind"), Post.created_at.label("since"),
                     Thread.channel_id.label("channel_id"))
              .join(Thread, Thread.id == Post.thread_id)
-             .where(Post.status == PostStatus.pending, visibility.IN_QUEUE.sql({"post": Post})))
+             # The status written into the SQL: SQLite uses the partial index ix_post_held only then.
+             .where(Post.status == literal_column(f"'{PostStatus.pending.value}'"),
+                    visibility.IN_QUEUE.sql({"post": Post})))
     return query if channel_ids is None else query.where(Thread.channel_id.in_(channel_ids))
 
 

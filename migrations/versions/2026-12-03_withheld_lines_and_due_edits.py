@@ -7,6 +7,8 @@
   thread and keep the day only, as approvals did.
 - ``moderation_action.public_id`` and ``sanction.public_id``: random ids for URLs (a sequence showed
   a channel's moderators that lines they could not see were written between theirs).
+- ``ix_post_held``: a partial index of the posts held for a moderator (the review queue, and its
+  count in every moderator's header, read them without scanning every post).
 - ``moderation_action.sanction_id``: the sanction a line gave or lifted; filled for earlier lines by
   matching moderator, kind and reason, nearest in time.
 - ``post.edit_due_at``: the release at which a safe-space edit reaches others; it was ``release_at``,
@@ -102,6 +104,8 @@ def upgrade() -> None:
                            .values(post_id=None, thread_id=None, created_at=_noon(line.created_at)))
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.add_column(sa.Column('edit_due_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_post_held', ['thread_id'], unique=False, sqlite_where=sa.text("status = 'pending'"),
+                              postgresql_where=sa.text("status = 'pending'"))
     op.execute("""UPDATE post SET edit_due_at = release_at, release_at = NULL
                   WHERE status = 'published' AND pending_body_md IS NOT NULL""")
 
@@ -120,6 +124,7 @@ def downgrade() -> None:
                   pending_body_html = NULL, pending_title = NULL
                   WHERE status != 'published' AND pending_body_md IS NOT NULL""")
     with op.batch_alter_table('post', schema=None) as batch_op:
+        batch_op.drop_index('ix_post_held')
         batch_op.drop_column('edit_due_at')
     with op.batch_alter_table('sanction', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_sanction_public_id'), type_='unique')
