@@ -163,7 +163,8 @@ def set_staff_only(session: Session, *, public_id: str, viewer: Viewer, staff_on
     entry = session.execute(select(ModerationAction).where(ModerationAction.public_id == public_id)).scalar()
     if entry is None or not policies.can_moderate_in(viewer, entry.channel_id):
         return False
-    given = sanction_line(session, entry.sanction_id) if entry.action == ActionKind.lift_sanction else entry
+    lifting = entry.action == ActionKind.lift_sanction and entry.sanction_id is not None
+    given = sanction_line(session, entry.sanction_id) if lifting else entry
     if given is not None and given.action == ActionKind.suspend_member and not policies.can_administer(viewer):
         return False  # an admin's line about a named member (or its lifting): only admins may show it
     entry.is_staff_only = staff_only
