@@ -236,15 +236,23 @@ def test_what_moderators_did_before_a_post_came_out_never_reaches_the_transparen
     assert f'href="/p/{seen.public_id}"' in staff_log
 
 
-def test_a_sanction_through_a_held_post_does_not_point_moderators_to_it_once_published(client_as, safe_space,
-                                                                                       session):
+WARNING = {"kind": "warning", "scope": "safe_space", "reason": "Careful"}
+
+
+def _warned_while_held(client_as, safe_space, session):
+    """A new account's reply, warned while held, then approved: (the post, the moderator's browser)."""
     thread = make_thread(session, channel=safe_space, author=make_member(session))
     _reply(client_as(_newcomer(session)), thread, "Held and warned")
     held = session.execute(select(Post).where(Post.body_md == "Held and warned")).scalar_one()
     moderator = client_as(make_member(session, role="moderator"))
-    assert moderator.form(f"/mod/posts/{held.public_id}/sanction",
-                          {"kind": "warning", "scope": "safe_space", "reason": "Careful"}).status_code == 303
+    assert moderator.form(f"/mod/posts/{held.public_id}/sanction", WARNING).status_code == 303
     assert moderator.form(f"/mod/posts/{held.public_id}/approve").status_code == 303
+    return held, moderator
+
+
+def test_a_sanction_through_a_held_post_does_not_point_moderators_to_it_once_published(client_as, safe_space,
+                                                                                       session):
+    held, moderator = _warned_while_held(client_as, safe_space, session)
     sanctions = moderator.get("/mod/sanctions").text
     assert "Careful" in sanctions and held.public_id not in sanctions
     assert "through a post not yet published then" in sanctions
@@ -253,12 +261,6 @@ def test_a_sanction_through_a_held_post_does_not_point_moderators_to_it_once_pub
 
 def test_a_sanction_given_before_release_is_not_told_to_a_moderator_sanctioning_again(client_as, safe_space,
                                                                                       session):
-    thread = make_thread(session, channel=safe_space, author=make_member(session))
-    _reply(client_as(_newcomer(session)), thread, "Warned while held")
-    held = session.execute(select(Post).where(Post.body_md == "Warned while held")).scalar_one()
-    moderator = client_as(make_member(session, role="moderator"))
-    warning = {"kind": "warning", "scope": "safe_space", "reason": "Careful"}
-    assert moderator.form(f"/mod/posts/{held.public_id}/sanction", warning).status_code == 303
-    assert moderator.form(f"/mod/posts/{held.public_id}/approve").status_code == 303
-    again = moderator.form(f"/mod/posts/{held.public_id}/sanction", warning | {"reason": "Careful, again"})
+    held, moderator = _warned_while_held(client_as, safe_space, session)
+    again = moderator.form(f"/mod/posts/{held.public_id}/sanction", WARNING | {"reason": "Careful, again"})
     assert again.status_code == 303  # as for any published post never warned: no "already warned"
