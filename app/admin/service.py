@@ -89,16 +89,12 @@ def change_role(session: Session, *, member: Member, role: str, admin) -> Proble
     return problems
 
 
-def _about_member(session: Session, admin, action: str, member_or_email: str) -> None:
-    record(session, action=action, moderator=admin, channel=None, detail=member_or_email)
-
-
 def approve_member(session: Session, *, member: Member, admin) -> bool:
     """Let a member waiting for approval sign in; False if they were not waiting."""
     if member.status != MemberStatus.pending:
         return False
     accounts.approve_member(session, member)
-    _about_member(session, admin, ActionKind.approve_member, f"@{member.handle}")
+    record(session, action=ActionKind.approve_member, moderator=admin, channel=None, detail=f"@{member.handle}")
     return True
 
 
@@ -106,7 +102,8 @@ def invite_member(session: Session, *, email: str, role: str, days: str, admin) 
     """invitations.invite_member, on the record."""
     token, problems = invitations.invite_member(session, email=email, role=role, days=days, invited_by=admin)
     if token is not None:
-        _about_member(session, admin, ActionKind.invite_member, f"{accounts.normalise_email(email)} ({role})")
+        record(session, action=ActionKind.invite_member, moderator=admin, channel=None,
+               detail=f"{accounts.normalise_email(email)} ({role})")
     return token, problems
 
 
@@ -114,7 +111,7 @@ def revoke_invitation(session: Session, *, invitation: Invitation, admin) -> Pro
     email = invitation.email
     problems = invitations.revoke_invitation(session, invitation)
     if not problems:
-        _about_member(session, admin, ActionKind.revoke_invitation, email)
+        record(session, action=ActionKind.revoke_invitation, moderator=admin, channel=None, detail=email)
     return problems
 
 
@@ -136,8 +133,8 @@ def set_moderated_channels(session: Session, *, member: Member, channel_ids: lis
     session.execute(delete(ChannelModerator).where(ChannelModerator.member_id == member.id))
     session.add_all(ChannelModerator(member_id=member.id, channel_id=channel_id) for channel_id in sorted(wanted))
     names = session.execute(select(Channel.name).where(Channel.id.in_(wanted)).order_by(Channel.name)).scalars()
-    _about_member(session, admin, ActionKind.set_channel_moderators,
-                  f"@{member.handle}: {', '.join(names) or _('none')}")
+    record(session, action=ActionKind.set_channel_moderators, moderator=admin, channel=None,
+           detail=f"@{member.handle}: {', '.join(names) or _('none')}")
     return problems
 
 
