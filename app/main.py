@@ -32,6 +32,8 @@ from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
 from app.forum import lifecycle, schedule
 from app.forum.routes import router as forum_router
+from app.learning.routes import router as learning_router
+from app.moderation.learning_routes import router as moderation_learning_router
 from app.moderation.routes import router as moderation_router
 from app.moderation.thread_routes import router as moderation_thread_router
 from app.notifications.routes import router as notifications_router
@@ -118,9 +120,11 @@ def create_app() -> FastAPI:
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(forum_router)
     app.include_router(search_router)
+    app.include_router(learning_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(moderation_thread_router)
+    app.include_router(moderation_learning_router)
     app.include_router(moderation_router)
     app.include_router(admin_router)
     _add_error_pages(app)

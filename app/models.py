@@ -21,6 +21,7 @@ from app.forum.models import (  # noqa: F401
     ThreadRedirect,
     ThreadTag,
 )
+from app.learning.models import KeyLearning, KeyLearningChannel, Lesson  # noqa: F401
 from app.moderation.models import ModerationAction, Report, Sanction  # noqa: F401
 from app.notifications.models import Notification, SealedNotification  # noqa: F401
 from app.safespace.models import GuidelinesConsent  # noqa: F401

@@ -4,6 +4,8 @@ unread counts right. Each receiver is connected where it is defined, by a decora
 
 import app.forum.posting  # noqa: F401  posts re-sealed with a new anonymity key
 import app.forum.service  # noqa: F401  pilot choices for accounts
+import app.learning.library  # noqa: F401  a thread's key learnings at its top
+import app.learning.service  # noqa: F401  lesson posts' parts and key learnings' search rows follow the posts
 import app.moderation.log  # noqa: F401  erased posts leave the log; merged threads' lines follow them
 import app.moderation.queue  # noqa: F401  the review count in a moderator's header
 import app.moderation.service  # noqa: F401  suspensions refuse posting; erased posts leave sanctions

@@ -1,5 +1,7 @@
 """gettext for Python code and templates, with the locale chosen per request."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +56,16 @@ def set_locale(locale: str) -> None:
 
 def current_locale() -> str:
     return _current_locale.get()
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Translate into ``locale`` within the block (to read text in every language the site has)."""
+    token = _current_locale.set(locale)
+    try:
+        yield
+    finally:
+        _current_locale.reset(token)
 
 
 def gettext(message: str, **variables) -> str:

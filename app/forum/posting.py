@@ -14,7 +14,7 @@ from app.core.hooks import Hook
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import utcnow
-from app.forum import lifecycle, policies
+from app.forum import lessons, lifecycle, policies
 from app.forum.markdown import one_line, render_markdown
 from app.forum.models import Channel, Post, PostStatus, Reaction, ReactionKind, Tag, Thread, ThreadTag
 from app.forum.service import MAX_TAGS, parse_tags, slugify
@@ -143,7 +143,7 @@ def start_thread(
     confirmed_guidelines: bool = False,
 ) -> tuple[Thread | None, Problems]:
     """Open a thread with its first post, or say what is wrong with the input."""
-    problems = Problems()
+    problems, body = Problems(), lessons.without_empty_parts(body)
     if not policies.can_start_thread(author, channel):
         problems.add("title", archived_message() if channel.archived_at
                      else _("You cannot start threads in this channel."))
@@ -168,7 +168,7 @@ def reply_to_thread(
     confirmed_guidelines: bool = False,
 ) -> tuple[Post | None, Problems]:
     """Add a reply to the thread, or to one of its posts (``parent_id`` is the post's public id)."""
-    problems = Problems()
+    problems, body = Problems(), lessons.without_empty_parts(body)
     if not policies.can_reply(author, channel, thread):
         problems.add("body", reply_refusal(channel, thread))
     check_body(body, problems)
@@ -203,7 +203,7 @@ def edit_post(
     No edits while suspended or in a locked thread. An edit never changes the post's state: a
     published post stays published (holding it again would show everyone who wrote it).
     """
-    problems = Problems()
+    problems, body = Problems(), lessons.without_empty_parts(body)
     if not policies.can_edit_post(editor, post):
         problems.add("body", _("You can only edit your own posts."))
     elif thread.is_locked and not policies.can_write_in_locked(editor, channel):

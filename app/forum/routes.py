@@ -14,7 +14,7 @@ from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import to_site_time
-from app.forum import lifecycle, policies, posting, profiles, service
+from app.forum import lessons, lifecycle, policies, posting, profiles, service
 from app.forum.deps import (
     channel_for_page_or_404,
     channel_or_404,
@@ -83,8 +83,9 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
     return render(request, "forum/channel_show.html", context, block="thread_list")
 
 
-def _new_thread_page(request, session, viewer, channel, form: dict, problems: dict, status_code: int = 200):
-    context = {"channel": channel, "form": form, "problems": problems,
+def _new_thread_page(request, session, viewer, channel, form: dict, problems: dict, status_code: int = 200,
+                     focus_body: bool = False):
+    context = {"channel": channel, "form": form, "problems": problems, "focus_body": focus_body,
                "refusal": None if problems else posting.refusal(session, viewer, channel),
                "needs_guidelines": needs_guidelines(session, viewer, channel),
                "will_be_held": lifecycle.needs_approval(viewer, channel)}
@@ -101,20 +102,18 @@ def new_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug:
         return redirect(request, f"/c/{channel.slug}")
     # The lesson template is offered everywhere, and suggested (filled in) in the safe space.
     suggested = channel.is_anonymous and template != "blank"
-    body = lesson_template() if template == "lesson" or suggested else ""
+    body = lessons.with_template("") if template == "lesson" or suggested else ""
     return _new_thread_page(request, session, viewer, channel, {"title": "", "body": body, "tags": ""}, {})
-
-
-def lesson_template() -> str:
-    """The four-part lesson post, offered when starting a thread."""
-    parts = [_("What we tried"), _("What happened"), _("What we learned"), _("What we would do differently")]
-    return "\n\n".join(f"## {part}\n\n" for part in parts).rstrip() + "\n"
 
 
 @router.post("/c/{slug}/new")
 def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug: str,
-                  title: FormStr = "", body: FormStr = "", tags: FormStr = "", guidelines: FormStr = ""):
+                  title: FormStr = "", body: FormStr = "", tags: FormStr = "", guidelines: FormStr = "",
+                  template: FormStr = ""):
     channel = channel_or_404(session, slug, viewer)
+    if template == "lesson":  # the form's "Add the lesson template" button: nothing is posted yet
+        form = {"title": title, "body": lessons.with_template(body), "tags": tags}
+        return _new_thread_page(request, session, viewer, channel, form, {}, focus_body=True)
     thread, problems = None, Problems()
     if posting.within_posting_limit(session, viewer, channel, problems):
         thread, problems = posting.start_thread(session, channel=channel, author=viewer, title=title, body=body,
@@ -156,16 +155,19 @@ async def show_thread(request: Request, session: SessionDep, viewer: OptionalUse
         return RedirectResponse(thread_url(thread) + query, status_code=301)
     posts, pager = service.thread_posts(session, thread, page_number(page), viewer)
     context = post_context(request, session, thread, channel, viewer, posts)
+    notes = (service.thread_notes(session, thread=thread, channel=channel, viewer=viewer)
+             if pager.number == 1 and not wants_fragment(request) else [])
     context.update(page=pager, tags=tags, form={"body": ""}, problems={}, parent=None,
-                   moderator=policies.can_moderate(viewer, channel))
+                   moderator=policies.can_moderate(viewer, channel), notes=[note for note in notes if note])
     return render(request, "forum/thread_show.html", context, block="more_posts")
 
 
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
-                status_code: int = 200):
+                status_code: int = 200, focus_body: bool = False):
     parents = service.post_rows(session, [parent.id], viewer) if parent else []
     context = post_context(request, session, thread, channel, viewer, parents)
     context.update(parent=parents[0] if parents else None, form={"body": body}, problems=problems,
+                   focus_body=focus_body,
                    inline=wants_fragment(request),
                    refusal=None if problems else posting.refusal(session, viewer, channel))
     if problems and wants_fragment(request):
@@ -193,18 +195,19 @@ def _no_reply(request, thread, channel):
 
 @router.post("/t/{thread_id}/reply")
 def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thread_id: str,
-                 body: FormStr = "", parent_id: FormStr = "", guidelines: FormStr = ""):
+                 body: FormStr = "", parent_id: FormStr = "", guidelines: FormStr = "", template: FormStr = ""):
     thread, channel = thread_or_404(session, thread_id, viewer)
     parent_key = parent_id or None
     post, problems = None, Problems()
+    if template == "lesson":  # "Add the lesson template": nothing is posted yet
+        parent = _answered(session, viewer, thread, parent_key)
+        return _reply_page(request, session, viewer, thread, channel, parent, lessons.with_template(body), {},
+                           focus_body=True)
     if posting.within_posting_limit(session, viewer, channel, problems):
         post, problems = posting.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
                                                  parent_id=parent_key, confirmed_guidelines=guidelines == "yes")
     if post is None:
-        parent = None
-        if parent_key:
-            found = service.post_with_context(session, parent_key, viewer)
-            parent = found[0] if found and found[1].id == thread.id else None
+        parent = _answered(session, viewer, thread, parent_key)
         return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
                            status_code=422)
     announcement = (_("Your reply has been posted.") if post.status == "published"
@@ -216,6 +219,12 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
     context = post_context(request, session, thread, channel, viewer, posts, focus=True)
     context.update(parent_id=parent_key, form={"body": ""}, problems={}, parent=None, announcement=announcement)
     return render(request, "forum/reply_created.html", context)
+
+
+def _answered(session, viewer, thread, parent_key: str | None):
+    """The post a reply form answers, if it is still in this thread for this viewer."""
+    found = service.post_with_context(session, parent_key, viewer) if parent_key else None
+    return found[0] if found and found[1].id == thread.id else None
 
 
 @router.get("/p/{post_id}")
@@ -239,9 +248,10 @@ def show_post_reply(request: Request, session: SessionDep, viewer: CurrentUser, 
     return _reply_page(request, session, viewer, thread, channel, post, body, {})
 
 
-def _edit_page(request, session, viewer, post, thread, channel, form: dict, problems: dict, status_code=200):
+def _edit_page(request, session, viewer, post, thread, channel, form: dict, problems: dict, status_code=200,
+               focus_body: bool = False):
     context = {"post": post, "thread": thread, "channel": channel, "form": form, "problems": problems,
-               "thread_url": thread_url(thread)}
+               "thread_url": thread_url(thread), "focus_body": focus_body}
     return render(request, "forum/post_edit.html", context, status_code=status_code, block="edit_form")
 
 
@@ -257,10 +267,13 @@ def edit_post(request: Request, session: SessionDep, viewer: CurrentUser, post_i
 
 @router.post("/p/{post_id}/edit")
 def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post_id: str, body: FormStr = "",
-                title: Annotated[str | None, Form()] = None):
+                title: Annotated[str | None, Form()] = None, template: FormStr = ""):
     post, thread, channel = post_or_404(session, post_id, viewer)
     if not policies.can_edit_post(viewer, post):
         raise NotFound()
+    if template == "lesson":  # "Add the lesson template": nothing is saved yet
+        form = {"body": lessons.with_template(body), "title": title if title is not None else thread.title}
+        return _edit_page(request, session, viewer, post, thread, channel, form, {}, focus_body=True)
     problems = posting.edit_post(session, post=post, thread=thread, channel=channel, editor=viewer, body=body,
                                  title=title)
     if problems:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import Member, Organisation, Viewer
 from app.core.config import get_settings
+from app.core.hooks import Hook
 from app.forum import policies, visibility
 from app.forum.models import (
     Channel,
@@ -27,6 +28,9 @@ from app.forum.models import (
 from app.safespace import service as safespace
 
 MAX_TAGS = 5
+# What other domains show at the top of a thread's first page: receivers take (session, *, thread,
+# channel, viewer) and return (template, its context) or None (the learning library's key learnings).
+thread_notes = Hook("a thread's notes")
 KIND_ORDER = (ChannelKind.pilot, ChannelKind.theme, ChannelKind.safe_space, ChannelKind.general)
 
 

@@ -27,6 +27,9 @@ class ActionKind(StrEnum):
     merge_thread = "merge_thread"
     split_thread = "split_thread"
     edit_thread = "edit_thread"  # title and tags
+    mark_key_learning = "mark_key_learning"
+    edit_key_learning = "edit_key_learning"
+    unmark_key_learning = "unmark_key_learning"
     # An admin's, about named members (withheld from the transparency log)
     approve_member = "approve_member"
     change_role = "change_role"

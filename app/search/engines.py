@@ -30,12 +30,13 @@ from app.forum.models import Channel, Post, Thread
 
 MARK_START, MARK_END = "\x02", "\x03"
 TABLE = "post_search"
+LEARNING_TABLE = "learning_search"  # the key learnings' summaries and their posts' words
 EXCERPT_WORDS = 30
 
 
 def is_search_table(name: str) -> bool:
-    """The search table and, on SQLite, the sealed posts' table and FTS5's shadow tables."""
-    return name == TABLE or name.startswith(TABLE + "_")
+    """The search tables and, on SQLite, the sealed posts' table and FTS5's shadow tables."""
+    return any(name == table or name.startswith(table + "_") for table in (TABLE, LEARNING_TABLE))
 
 
 def include_in_models(name: str, type_: str, _parent_names) -> bool:
@@ -239,6 +240,38 @@ class SqliteEngine:
             ORDER BY {_order(filters, "hit.", "hit.rank")}""")
         return connection.execute(statement, _params(match, filters)).all()
 
+    # Key learnings: one table, read whole (there are hundreds, not thousands); who may read each is
+    # the library's query, which joins these matches.
+    @staticmethod
+    def index_learnings(connection: Connection, rows: list[dict]) -> None:
+        """Add or replace the rows (key_learning_id, summary, body)."""
+        connection.execute(text(f"DELETE FROM {LEARNING_TABLE} WHERE rowid = :key_learning_id"), rows)
+        connection.execute(text(f"INSERT INTO {LEARNING_TABLE} (rowid, summary, body)"
+                                " VALUES (:key_learning_id, :summary, :body)"), rows)
+
+    @staticmethod
+    def forget_learning(connection: Connection, key_learning_id: int) -> None:
+        connection.execute(text(f"DELETE FROM {LEARNING_TABLE} WHERE rowid = :id"), {"id": key_learning_id})
+
+    @staticmethod
+    def learning_matches() -> str:
+        """SQL selecting (key_learning_id, rank) of the key learnings that match :match (lower rank is better)."""
+        return (f"SELECT rowid AS key_learning_id, rank FROM {LEARNING_TABLE}"
+                f" WHERE {LEARNING_TABLE} MATCH :match")
+
+    @staticmethod
+    def learning_marks(connection: Connection, match: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """For these key learnings: the summary with its matches marked, and an excerpt of the rest."""
+        if not ids:
+            return {}
+        rows = connection.execute(text(f"""
+            SELECT rowid, highlight({LEARNING_TABLE}, 0, :start, :end),
+              snippet({LEARNING_TABLE}, 1, :start, :end, '…', {EXCERPT_WORDS})
+            FROM {LEARNING_TABLE} WHERE {LEARNING_TABLE} MATCH :match
+              AND +rowid IN ({", ".join(str(int(i)) for i in ids)})"""),
+            {"match": match, "start": MARK_START, "end": MARK_END}).all()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
     @staticmethod
     def shown(value: str | None) -> str:
         """A title or excerpt from search, as the text it came from (with its marks)."""
@@ -338,6 +371,39 @@ class PostgresEngine:
                 connection.exec_driver_sql("; ".join(f"RESET {setting}" for setting in cls._INDEXES_ONLY))
         finally:
             raw.prepare_threshold = threshold
+
+    @staticmethod
+    def index_learnings(connection: Connection, rows: list[dict]) -> None:
+        """Add or replace the rows (key_learning_id, summary, body)."""
+        escaped = [row | {key: html.escape(row[key], quote=False) for key in ("summary", "body")} for row in rows]
+        connection.execute(text(f"""
+            INSERT INTO {LEARNING_TABLE} (key_learning_id, summary, body) VALUES (:key_learning_id, :summary, :body)
+            ON CONFLICT (key_learning_id) DO UPDATE SET summary = excluded.summary, body = excluded.body"""),
+            escaped)
+
+    @staticmethod
+    def forget_learning(connection: Connection, key_learning_id: int) -> None:
+        connection.execute(text(f"DELETE FROM {LEARNING_TABLE} WHERE key_learning_id = :id"), {"id": key_learning_id})
+
+    @staticmethod
+    def learning_matches() -> str:
+        """SQL selecting (key_learning_id, rank) of the key learnings that match :match (lower rank is better)."""
+        query = "to_tsquery('english', :match)"
+        return (f"SELECT key_learning_id, -ts_rank(document, {query}) AS rank FROM {LEARNING_TABLE}"
+                f" WHERE document @@ {query}")
+
+    @classmethod
+    def learning_marks(cls, connection: Connection, match: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """For these key learnings: the summary with its matches marked, and an excerpt of the rest."""
+        if not ids:
+            return {}
+        query = "to_tsquery('english', :match)"
+        rows = connection.execute(text(f"""
+            SELECT key_learning_id, ts_headline('english', summary, {query}, :title_options),
+              ts_headline('english', body, {query}, :body_options)
+            FROM {LEARNING_TABLE} WHERE key_learning_id IN ({", ".join(str(int(i)) for i in ids)})"""),
+            {"match": match, "title_options": cls._TITLE, "body_options": cls._HEADLINE}).all()
+        return {row[0]: (row[1], row[2]) for row in rows}
 
     @staticmethod
     def shown(value: str | None) -> str:

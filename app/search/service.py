@@ -151,6 +151,51 @@ def _author_id(session: Session, handle: str, problems: Problems) -> int | None:
     return member.id if member else None
 
 
+# Key learnings -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LearningQuery:
+    """Words to look for among the key learnings, in the database's engine's terms."""
+
+    match: str
+    matches: str  # SQL selecting (key_learning_id, rank) of the matches, with :match its parameter
+    engine: type
+
+
+def learning_query(session: Session, q: str, problems: Problems) -> tuple[LearningQuery | None, str]:
+    """The query for ``q`` over the key learnings (the same language as search), or None; and a hint
+    when there were characters but no word to look for."""
+    if len(q) > MAX_QUERY_LENGTH:
+        problems.add("q", _("Search for at most %(n)s characters.", n=MAX_QUERY_LENGTH))
+        return None, ""
+    groups = parse(q) if q.strip() else []
+    if not groups:
+        hint = _("Type a word to look for.") if q.strip() else ""
+        return None, hint
+    engine = engine_for(session.connection())
+    return LearningQuery(match=engine.match(groups), matches=engine.learning_matches(), engine=engine), ""
+
+
+def learning_marks(session: Session, query: LearningQuery, ids: list[int]) -> dict[int, tuple[Markup, Markup]]:
+    """For these key learnings: the summary with the words found marked, and an excerpt of the rest."""
+    found = query.engine.learning_marks(session.connection(), query.match, ids)
+    return {key: (marked(query.engine.shown(summary)), marked(query.engine.shown(excerpt)))
+            for key, (summary, excerpt) in found.items()}
+
+
+def index_learning(session: Session, *, key_learning_id: int, summary: str, body: str) -> None:
+    """Put a key learning's words in its index: its summary (and what others could try), and ``body``,
+    the words of what it came from."""
+    connection = session.connection()
+    engine_for(connection).index_learnings(
+        connection, [{"key_learning_id": key_learning_id, "summary": one_line(summary), "body": one_line(body)}])
+
+
+def forget_learning(session: Session, key_learning_id: int) -> None:
+    connection = session.connection()
+    engine_for(connection).forget_learning(connection, key_learning_id)
+
+
 # Keeping the index ---------------------------------------------------------------------------------
 
 @lifecycle.published.connect

@@ -7,11 +7,14 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.models import Member
+from app.accounts.models import Member, Viewer
 from app.accounts.service import ProfileInput
 from app.core.timeutil import utcnow
 from app.forum import lifecycle, posting
 from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
+from app.learning import service as learning
+from app.learning.models import KeyLearning
+from app.moderation import learnings
 from app.safespace import service as safespace
 from app.seed import demo_content as content
 
@@ -42,6 +45,8 @@ def seed_demo(session: Session) -> list[tuple[str, str, str]]:
         accounts.append((seed.role, f"{seed.handle}@example.org", password))
     for seed in content.THREADS:
         _seed_thread(session, seed, channels[seed.channel], members)
+    for seed in content.KEY_LEARNINGS:
+        _seed_key_learning(session, seed, members["moderator"])
     session.flush()
     return accounts
 
@@ -91,6 +96,20 @@ def _seed_thread(session: Session, seed, channel: Channel, members: dict[str, Me
             posting.set_reaction(session, post=post, member=members[handle], kind=kind, on=True)
     session.execute(update(Thread).where(Thread.id == thread.id)
                     .values(created_at=when(opened), last_activity_at=when(last)))
+
+
+def _seed_key_learning(session: Session, seed, moderator: Member) -> None:
+    thread = session.execute(select(Thread).where(Thread.title == seed.thread)).scalar_one()
+    channel = session.get(Channel, thread.channel_id)
+    marking = learning.Marking(summary=seed.summary, others_could_try=seed.others_could_try, concerns=seed.concerns,
+                               confirmed=True)
+    key_learning, problems = learnings.mark(
+        session, moderator=Viewer.of(moderator), post=_post_number(session, thread, seed.post), thread=thread,
+        channel=channel, marking=marking, covers_thread=seed.post == 1)
+    assert key_learning is not None, problems.fields
+    marked = thread.created_at + timedelta(days=seed.days_after)
+    session.execute(update(KeyLearning).where(KeyLearning.id == key_learning.id)
+                    .values(marked_at=marked, updated_at=marked))
 
 
 def _post_number(session: Session, thread: Thread, number: int) -> Post:

@@ -2439,3 +2439,56 @@ THREADS: tuple[ThreadSeed, ...] = (
         ),
     ),
 )
+
+
+@dataclass(frozen=True)
+class KeyLearningSeed:
+    thread: str  # the thread's title
+    summary: str
+    concerns: tuple[str, ...]  # pilot and theme slugs
+    post: int = 1  # 1: the whole thread; else the post with this number
+    others_could_try: str = ""
+    days_after: int = 2  # marked this many days after the thread started
+
+
+KEY_LEARNINGS = (
+    KeyLearningSeed(
+        thread="Lesson: running a community-led high street audit",
+        summary="Residents trained as auditors explained why people avoid the high street far better than "
+                "footfall counts could, and became a group with a stake in what happens next.",
+        concerns=("ystrad-celyn", "inclusive-sustainable-growth", "business-community-resilience"),
+        others_could_try="Pair volunteer auditors with cheap automatic counters for the numbers, and pay "
+                         "their expenses from the first day.",
+    ),
+    KeyLearningSeed(
+        thread="Lesson: what our skills bootcamp taught us about employer commitment",
+        summary="A guaranteed interview is cheap to promise: the jobs came from the one employer whose "
+                "manager attended the sessions. Commitment shows in time given, not in signatures.",
+        concerns=("marlholme-bay", "good-jobs-and-skills"),
+        others_could_try="Ask each employer for a named person at three sessions or more, and keep a "
+                         "reserve list of employers for when one stops recruiting.",
+    ),
+    KeyLearningSeed(
+        thread="Lesson: linking employability and business support data without a shared database",
+        summary="Running the same matching script inside each partner and sharing only counts took three "
+                "months, not the two years a shared system would have; consistent identifiers are the "
+                "real bottleneck.",
+        concerns=("strathmorven", "sharing-data", "good-jobs-and-skills"),
+        others_could_try="Agree which identifiers every partner collects before anything else.",
+    ),
+    KeyLearningSeed(
+        thread="Our data-sharing agreement collapsed three weeks before go-live",
+        summary="Involve the people who will answer for a data flow, not only those who sign it off, from "
+                "the start; and split an agreement into flows that can go live one at a time.",
+        concerns=("sharing-data", "partnership-leadership"),
+        days_after=3,
+    ),
+    KeyLearningSeed(
+        thread="Rural transport is the hidden barrier to our employability offer",
+        post=2,
+        summary="An employer paid for early-morning community transport runs once it saw what its "
+                "vacancies were costing it.",
+        concerns=("strathmorven", "lough-ardan", "good-jobs-and-skills", "inclusive-sustainable-growth"),
+        others_could_try="Show employers the cost of unfilled shifts before asking them to fund transport.",
+    ),
+)

@@ -14,6 +14,7 @@ from app.accounts.models import Member, Organisation
 from app.core.config import get_settings
 from app.forum import lifecycle
 from app.forum.models import ChannelKind, Post, Thread, Visibility
+from app.learning.models import KeyLearning
 from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
 from tests.routes import all_routes
 
@@ -55,6 +56,11 @@ def world(session, client_as, monkeypatch):
     client_as(observer).form(f"/report/{answer.public_id}", {"reason": "personal_information", "note": "Names"})
     moderator_browser.form(f"/mod/threads/{own.public_id}/lock", {"reason": "Resolved"})
     moderator_browser.form(f"/mod/threads/{own.public_id}/pin")
+    theme = make_channel(session, slug="skills", name="Skills", kind=ChannelKind.theme)
+    moderator_browser.form(f"/mod/learning/threads/{own.public_id}", {
+        "summary": "Weighting social value needs suppliers on board first", "concerns": "skills", "confirm": "yes"})
+    moderator_browser.form(f"/mod/learning/posts/{answer.public_id}", {
+        "summary": "Rows about data are common", "concerns": "skills"})
     settings = get_settings()
     monkeypatch.setattr(settings, "safe_space_new_member_days", 365)  # the author's posts are held, for now
     make_reply(session, theirs, author=author, body="Held words, waiting for a moderator")
@@ -70,12 +76,15 @@ def world(session, client_as, monkeypatch):
     safe_threads = select(Thread.id).where(Thread.channel_id == safe.id)
     anonymous_posts = session.execute(select(Post).where(Post.thread_id.in_(safe_threads))).scalars().all()
     assert {p.status for p in anonymous_posts} >= {"pending", "queued", "published", "hidden"}
+    learnings = list(session.execute(select(KeyLearning)).scalars())
+    assert len(learnings) == 2
     return {
-        "author": author, "observer": observer, "moderator": moderator, "admin": admin,
+        "author": author, "observer": observer, "moderator": moderator, "admin": admin, "learnings": learnings,
         "threads": list(session.execute(select(Thread).where(Thread.channel_id == safe.id)).scalars()),
         "channels": [safe, public], "posts": anonymous_posts,
         "markers": ["Our procurement reform flopped", "Partners fell out over data", "social value",
-                    "same row about data", "Cooling off", *[p.public_id for p in anonymous_posts]],
+                    "same row about data", "Cooling off", "Weighting social value",
+                    *[p.public_id for p in anonymous_posts]],
     }
 
 
@@ -84,6 +93,7 @@ QUERIES = {
     "/mod/queue": ["kind=report", "kind=held", "channel=safe-space"],
     "/mod/log": ["channel=safe-space", "action=suspend_author", "moderator=modmo"],
     "/moderation": ["channel=safe-space", "action=hide_post"],
+    "/learning": ["q=procurement", "q=data", "channel=safe-space", "theme=skills", "lessons=1"],
     "/search": ["q=procurement", "q=data&sort=newest", "q=%22social+value%22", "q=data&by=pquibbleworth",
                 "q=flopped&channel=safe-space", "q=row+or+follow&by=observer", "q=pquibbleworth", "q=Perpetua"],
 }
@@ -100,6 +110,7 @@ def _values(name: str, world: dict) -> list[str]:
         "token": ["not-a-real-token"],
         "action": ["hide", "restore", "approve", "sanction", "dismiss", "edit", "move", "merge", "split"],
         "entry_id": ["1"], "sanction_id": ["1"], "switch": ["pin"],
+        "public_id": [key_learning.public_id for key_learning in world["learnings"]],
     }
     if name not in values:
         pytest.fail(f"the leak test does not know how to fill path parameter {name!r}: teach _values()")

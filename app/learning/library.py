@@ -1,0 +1,227 @@
+"""The learning library as a reader sees it: key learnings newest first (best match first when
+searching), filtered by pilot, theme, channel and kind, a page at a time; and the pilot × theme
+matrix of how many each pair holds.
+
+Every query starts from ``_readable``: the key learnings whose post is published in a listed thread
+of a channel the reader may read (app.forum.visibility's published rule), so the list, its count,
+the matrix, the feed and the briefing cannot disagree about what a reader may see.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import Markup
+from sqlalchemy import Float, Integer, and_, column, exists, func, select, text
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.accounts.models import Member, Viewer
+from app.core.i18n import _
+from app.core.problems import Problems
+from app.core.timeutil import as_utc
+from app.forum import policies, visibility
+from app.forum import service as forum_service
+from app.forum.models import Channel, ChannelKind, Post, Thread
+from app.forum.service import Page, page_of
+from app.learning.models import KeyLearning, KeyLearningChannel, Lesson
+from app.learning.service import concern_channels
+from app.search import service as search
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Filters:
+    pilot: str = ""  # a pilot channel's slug
+    theme: str = ""  # a theme channel's slug
+    channel: str = ""  # the slug of the channel it came from
+    q: str = ""  # words, in search's language
+    lessons: bool = False  # only key learnings from lesson posts
+    page: int = 1
+
+    def query(self, **changes) -> dict:
+        """These filters (with ``changes``) as URL parameters, the empty ones left out."""
+        values = {"pilot": self.pilot, "theme": self.theme, "channel": self.channel, "q": self.q,
+                  "lessons": "1" if self.lessons else "", "page": self.page if self.page > 1 else ""} | changes
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True)
+class Entry:
+    public_id: str
+    summary: Markup | str  # marked where it matches the words searched for
+    excerpt: Markup | None  # when searching: the words around the match in what it came from
+    others_could_try: str
+    covers_thread: bool
+    marked_at: datetime
+    post_public_id: str
+    post_number: int
+    thread_public_id: str
+    thread_slug: str
+    thread_title: str
+    channel_slug: str
+    channel_name: str
+    is_anonymous: bool
+    pseudonym: str | None  # in the safe space: the post's, and nothing else of its author
+    author_handle: str | None
+    author_name: str | None
+    concerns: list = field(default_factory=list)  # (slug, name, kind) of its pilots and themes
+    lesson: Lesson | None = None
+
+
+@dataclass
+class Shelf:
+    """One page of the library, with what its filters need."""
+
+    entries: list[Entry] = field(default_factory=list)
+    page: Page = field(default_factory=lambda: page_of(1, 0, PER_PAGE))
+    problems: Problems = field(default_factory=Problems)
+    hint: str = ""
+    searched: bool = False
+
+
+def audience(viewer: Viewer | None) -> visibility.Audience:
+    """Readers of the library: a visitor or a member (moderating gives no more: only published posts are in it)."""
+    return visibility.Audience(member_id=viewer.id) if viewer is not None else visibility.VISITOR
+
+
+def _readable(reader: visibility.Audience):
+    """Key learnings joined to their post, thread and channel, those the reader may read."""
+    return (select(KeyLearning.id).join(Post, Post.id == KeyLearning.post_id)
+            .join(Thread, Thread.id == Post.thread_id).join(Channel, Channel.id == Thread.channel_id)
+            .where(visibility.published_filter(reader, Post, Thread, Channel)))
+
+
+def _concerning(channel_id: int):
+    return exists().where(KeyLearningChannel.key_learning_id == KeyLearning.id,
+                          KeyLearningChannel.channel_id == channel_id)
+
+
+def _concern(session: Session, slug: str, kind: str, problems: Problems) -> Channel | None:
+    found = next((row for row in concern_channels(session) if row.slug == slug and row.kind == kind), None)
+    if found is None:
+        problems.add(kind, _("Choose a pilot from the list.") if kind == ChannelKind.pilot
+                     else _("Choose a theme from the list."))
+    return found
+
+
+def shelf(session: Session, viewer: Viewer | None, filters: Filters) -> Shelf:
+    """The page of the library these filters ask for, among what the viewer may read."""
+    result = Shelf()
+    query = _readable(audience(viewer))
+    for slug, kind in ((filters.pilot, ChannelKind.pilot), (filters.theme, ChannelKind.theme)):
+        if slug and (concern := _concern(session, slug, kind, result.problems)):
+            query = query.where(_concerning(concern.id))
+    if filters.channel:
+        source = forum_service.channel_by_slug(session, filters.channel, viewer)
+        if source is None:
+            result.problems.add("channel", _("Choose a channel from the list."))
+        else:
+            query = query.where(Thread.channel_id == source.id)
+    if filters.lessons:
+        query = query.where(exists().where(Lesson.post_id == KeyLearning.post_id))
+    words, result.hint = search.learning_query(session, filters.q, result.problems)
+    if result.problems:
+        return result
+    order = [KeyLearning.marked_at.desc(), KeyLearning.public_id]
+    if words is not None:
+        found = (text(words.matches).bindparams(match=words.match)
+                 .columns(column("key_learning_id", Integer), column("rank", Float)).subquery("found"))
+        query = query.join(found, found.c.key_learning_id == KeyLearning.id)
+        order.insert(0, found.c.rank)
+        result.searched = True
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    result.page = page_of(filters.page, total, PER_PAGE)
+    ids = list(session.execute(query.order_by(*order).limit(PER_PAGE)
+                               .offset((result.page.number - 1) * PER_PAGE)).scalars())
+    marks = search.learning_marks(session, words, ids) if words is not None else {}
+    result.entries = entries(session, ids, marks)
+    return result
+
+
+def entries(session: Session, ids: list[int], marks: dict | None = None) -> list[Entry]:
+    """The key learnings with these ids, in this order, with their pilots, themes and lesson parts (three reads)."""
+    if not ids:
+        return []
+    marks = marks or {}
+    rows = session.execute(
+        select(KeyLearning.id, KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try,
+               KeyLearning.covers_thread, KeyLearning.marked_at, KeyLearning.post_id,
+               Post.public_id.label("post_public_id"), Post.number, Post.pseudonym,
+               Thread.public_id.label("thread_public_id"), Thread.slug, Thread.title,
+               Channel.slug.label("channel_slug"), Channel.name.label("channel_name"), Channel.is_anonymous,
+               Member.handle, Member.display_name)
+        .join(Post, Post.id == KeyLearning.post_id).join(Thread, Thread.id == Post.thread_id)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .outerjoin(Member, and_(Member.id == Post.author_id, ~Channel.is_anonymous))
+        .where(KeyLearning.id.in_(ids))).all()
+    concerns: dict[int, list] = {}
+    for key, slug, name, kind in session.execute(
+            select(KeyLearningChannel.key_learning_id, Channel.slug, Channel.name, Channel.kind)
+            .join(Channel, Channel.id == KeyLearningChannel.channel_id)
+            .where(KeyLearningChannel.key_learning_id.in_(ids)).order_by(Channel.kind, Channel.position)):
+        concerns.setdefault(key, []).append((slug, name, kind))
+    lessons = {lesson.post_id: lesson for lesson in session.execute(
+        select(Lesson).where(Lesson.post_id.in_([row.post_id for row in rows]))).scalars()}
+    by_id = {row.id: row for row in rows}
+    return [_entry(by_id[key], marks.get(key), concerns.get(key, []), lessons.get(by_id[key].post_id))
+            for key in ids if key in by_id]
+
+
+def _entry(row, marked, concerns, lesson) -> Entry:
+    return Entry(
+        public_id=row.public_id, summary=marked[0] if marked else row.summary, excerpt=marked[1] if marked else None,
+        others_could_try=row.others_could_try, covers_thread=row.covers_thread, marked_at=as_utc(row.marked_at),
+        post_public_id=row.post_public_id, post_number=row.number, thread_public_id=row.thread_public_id,
+        thread_slug=row.slug, thread_title=row.title, channel_slug=row.channel_slug,
+        channel_name=row.channel_name, is_anonymous=row.is_anonymous,
+        pseudonym=row.pseudonym if row.is_anonymous else None,
+        author_handle=None if row.is_anonymous else row.handle,
+        author_name=None if row.is_anonymous else row.display_name, concerns=concerns, lesson=lesson)
+
+
+@dataclass(frozen=True)
+class Matrix:
+    pilots: list[Channel]
+    themes: list[Channel]
+    cells: dict  # (pilot id, theme id) -> how many key learnings concern both
+    totals: dict  # pilot or theme id -> how many concern it
+    total: int  # how many the reader may read in all
+
+
+def matrix(session: Session, viewer: Viewer | None) -> Matrix:
+    """How many key learnings the viewer may read concern each pilot and theme, and each pair."""
+    readable = _readable(audience(viewer)).subquery("readable")
+    pilot, theme = aliased(KeyLearningChannel), aliased(KeyLearningChannel)
+    pilot_channel, theme_channel = aliased(Channel), aliased(Channel)
+    pairs = session.execute(
+        select(pilot.channel_id, theme.channel_id, func.count())
+        .select_from(readable)
+        .join(pilot, pilot.key_learning_id == readable.c.id)
+        .join(pilot_channel, and_(pilot_channel.id == pilot.channel_id, pilot_channel.kind == ChannelKind.pilot))
+        .join(theme, theme.key_learning_id == readable.c.id)
+        .join(theme_channel, and_(theme_channel.id == theme.channel_id, theme_channel.kind == ChannelKind.theme))
+        .group_by(pilot.channel_id, theme.channel_id)).all()
+    totals = dict(session.execute(
+        select(KeyLearningChannel.channel_id, func.count()).select_from(readable)
+        .join(KeyLearningChannel, KeyLearningChannel.key_learning_id == readable.c.id)
+        .group_by(KeyLearningChannel.channel_id)).all())
+    total = session.execute(select(func.count()).select_from(readable)).scalar_one()
+    channels = concern_channels(session)
+    return Matrix(pilots=[row for row in channels if row.kind == ChannelKind.pilot],
+                  themes=[row for row in channels if row.kind == ChannelKind.theme],
+                  cells={(p, t): n for p, t, n in pairs}, totals=totals, total=total)
+
+
+@forum_service.thread_notes.connect
+def thread_learnings(session: Session, *, thread: Thread, channel: Channel, viewer: Viewer | None):
+    """The key learnings of a thread, shown at its top (with a moderator's links to change them)."""
+    rows = session.execute(
+        select(KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try, KeyLearning.covers_thread,
+               Post.public_id.label("post_public_id"), Post.number)
+        .join(Post, Post.id == KeyLearning.post_id)
+        .where(Post.thread_id == thread.id, visibility.where(visibility.BODY[:1], visibility.VISITOR, {"post": Post}))
+        .order_by(Post.path)).all()
+    if not rows:
+        return None
+    return "learning/_thread_learnings.html", {"learnings": rows, "can_mark": policies.can_moderate(viewer, channel)}

@@ -1,0 +1,197 @@
+"""Key learnings: saving a moderator's mark (app.moderation calls these and writes the log), keeping
+lesson posts' parts and the learnings' search rows as posts change.
+
+A key learning is in the library for a reader while the post it came from is published, in a listed
+thread of a channel they may read: app.forum.visibility's published rule, read in app.learning.library.
+"""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app.accounts.models import Member, MemberStatus, Organisation
+from app.core.i18n import _
+from app.core.problems import Problems
+from app.core.timeutil import utcnow
+from app.forum import lessons, lifecycle, visibility
+from app.forum.markdown import one_line, plain_text
+from app.forum.models import Channel, ChannelKind, Post, PostStatus, Thread
+from app.learning.models import MAX_OTHERS_COULD_TRY, MAX_SUMMARY, KeyLearning, KeyLearningChannel, Lesson
+from app.search import service as search
+
+CONCERN_KINDS = (ChannelKind.pilot, ChannelKind.theme)
+
+
+def concern_channels(session: Session) -> list[Channel]:
+    """The pilots, then the themes, that key learnings can concern (archived ones too: a learning outlives them)."""
+    query = select(Channel).where(Channel.kind.in_(CONCERN_KINDS))
+    channels = session.execute(query.order_by(Channel.position, Channel.name)).scalars().all()
+    return sorted(channels, key=lambda channel: CONCERN_KINDS.index(channel.kind))
+
+
+def learning_on(session: Session, post: Post) -> KeyLearning | None:
+    """The key learning this post holds (a thread's is held by its opening post)."""
+    return session.execute(select(KeyLearning).where(KeyLearning.post_id == post.id)).scalar_one_or_none()
+
+
+def learning_by_public_id(session: Session, public_id: str) -> KeyLearning | None:
+    return session.execute(select(KeyLearning).where(KeyLearning.public_id == public_id)).scalar_one_or_none()
+
+
+def concern_slugs(session: Session, key_learning: KeyLearning) -> list[str]:
+    query = (select(Channel.slug).join(KeyLearningChannel, KeyLearningChannel.channel_id == Channel.id)
+             .where(KeyLearningChannel.key_learning_id == key_learning.id))
+    return list(session.execute(query).scalars())
+
+
+def can_be_marked(post: Post, thread: Thread) -> bool:
+    """Only what its channel's readers can read now: a published post of a listed thread."""
+    return visibility.can_read_body(visibility.VISITOR, post, own=False) and not thread.is_pending
+
+
+@dataclass(frozen=True)
+class Marking:
+    """What a moderator wrote for a key learning."""
+
+    summary: str = ""
+    others_could_try: str = ""
+    concerns: tuple[str, ...] = ()  # slugs of pilots and themes
+    confirmed: bool = False  # the moderator read the warning about identifying detail and goes ahead
+
+
+# What could tell readers who wrote a safe-space post, if a summary quoted it.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\w)(?:\+44\s?|0)\d(?:[\s-]?\d){8,9}(?!\w)")
+_LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_HANDLE = re.compile(r"(?<![\w@])@[a-z0-9_-]{3,30}\b", re.I)
+
+
+def identifying_details(session: Session, text: str) -> list[str]:
+    """Names of members, organisations and pilots, and addresses, numbers and handles, found in ``text``."""
+    found = [match.group(0) for pattern in (_EMAIL, _PHONE, _LINK, _HANDLE) for match in pattern.finditer(text)]
+    names = [*session.execute(select(Member.display_name).where(Member.status != MemberStatus.pending)).scalars(),
+             *session.execute(select(Organisation.name)).scalars(),
+             *session.execute(select(Channel.name).where(Channel.kind == ChannelKind.pilot)).scalars()]
+    folded = text.casefold()
+    for name in dict.fromkeys(names):
+        if len(name) >= 4 and re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", folded):
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def check_marking(session: Session, marking: Marking, channel: Channel, problems: Problems) -> list[Channel]:
+    """The pilots and themes chosen, once the marking is checked (problems say what is wrong)."""
+    summary = one_line(marking.summary)
+    if not summary:
+        problems.add("summary", _("Write a short summary of what was learned."))
+    elif len(summary) > MAX_SUMMARY:
+        problems.add("summary", _("Keep the summary to %(limit)s characters; it has %(n)s.", limit=MAX_SUMMARY,
+                                  n=len(summary)))
+    if len(one_line(marking.others_could_try)) > MAX_OTHERS_COULD_TRY:
+        problems.add("others_could_try", _("Keep “what others could try” to %(limit)s characters.",
+                                           limit=MAX_OTHERS_COULD_TRY))
+    chosen = [channel for channel in concern_channels(session) if channel.slug in marking.concerns]
+    if not chosen or len(chosen) != len(set(marking.concerns)):
+        problems.add("concerns", _("Choose the pilots and themes it concerns (at least one)."))
+    if channel.is_anonymous and not marking.confirmed and not problems:
+        details = identifying_details(session, f"{marking.summary}\n{marking.others_could_try}")
+        pilots = [row.name for row in chosen if row.kind == ChannelKind.pilot]
+        if details or pilots:
+            problems.add("confirm", " ".join(filter(None, [
+                _("This comes from the safe space, where nobody may learn who wrote it."),
+                _("The summary mentions %(details)s: take out anything that could point to a person or an "
+                  "organisation.", details=", ".join(details)) if details else "",
+                _("Naming a pilot (%(pilots)s) tells readers which partnership it came from.",
+                  pilots=", ".join(pilots)) if pilots else "",
+                _("Change it, or tick the box to save it as it is.")])))
+    return chosen
+
+
+def save(session: Session, *, post: Post, thread: Thread, channel: Channel, marking: Marking,
+         covers_thread: bool) -> tuple[KeyLearning | None, bool, Problems]:
+    """Mark the post (or, held by its opening post, the thread) as a key learning, or change its mark.
+    Returns the key learning, whether it is new, and what is wrong with the marking."""
+    problems = Problems()
+    if not can_be_marked(post, thread):
+        problems.add("summary", _("Only a published post can be a key learning."))
+        return None, False, problems
+    chosen = check_marking(session, marking, channel, problems)
+    if problems:
+        return None, False, problems
+    key_learning = learning_on(session, post)
+    created = key_learning is None
+    if created:
+        key_learning = KeyLearning(post_id=post.id, summary="")
+    key_learning.covers_thread = covers_thread or post.number == 1
+    key_learning.summary = one_line(marking.summary)
+    key_learning.others_could_try = one_line(marking.others_could_try)
+    key_learning.updated_at = utcnow()
+    session.add(key_learning)
+    session.flush()
+    session.execute(delete(KeyLearningChannel).where(KeyLearningChannel.key_learning_id == key_learning.id))
+    session.add_all([KeyLearningChannel(key_learning_id=key_learning.id, channel_id=row.id) for row in chosen])
+    session.flush()
+    _index(session, key_learning, post, thread)
+    return key_learning, created, problems
+
+
+def remove(session: Session, key_learning: KeyLearning) -> None:
+    """Unmark: the key learning leaves the library (the moderation log keeps that it was)."""
+    search.forget_learning(session, key_learning.id)
+    session.delete(key_learning)
+    session.flush()
+
+
+def _index(session: Session, key_learning: KeyLearning, post: Post, thread: Thread) -> None:
+    summary = f"{key_learning.summary} {key_learning.others_could_try}"
+    search.index_learning(session, key_learning_id=key_learning.id, summary=summary,
+                          body=f"{thread.title} {plain_text(post.body_html)}")
+
+
+# Following the posts --------------------------------------------------------------------------------
+
+@lifecycle.published.connect
+@lifecycle.changed.connect
+def follow_words(session: Session, *, post: Post, thread: Thread, channel: Channel) -> None:
+    """Keep a lesson post's parts, and the search rows of key learnings in the thread (its title is
+    in each), as the post's words change."""
+    parts = lessons.parts(post.body_md)
+    lesson = session.get(Lesson, post.id)
+    if parts is None and lesson is not None:
+        session.delete(lesson)
+    elif parts is not None:
+        lesson = lesson or Lesson(post_id=post.id)
+        for part, text in parts.items():
+            setattr(lesson, part, text)
+        session.add(lesson)
+    session.flush()
+    where = Post.thread_id == thread.id if post.number == 1 else Post.id == post.id
+    marked = session.execute(select(KeyLearning, Post).join(Post, Post.id == KeyLearning.post_id).where(where)).all()
+    for key_learning, marked_post in marked:
+        _index(session, key_learning, marked_post, thread)
+
+
+@lifecycle.removed.connect
+def forget_lesson(session: Session, *, post: Post) -> None:
+    """A deleted post keeps no parts (its key learning, if any, leaves the library with its words)."""
+    session.execute(delete(Lesson).where(Lesson.post_id == post.id))
+
+
+@lifecycle.erasing.connect
+def forget_learnings(session: Session, *, post_ids: list[int], thread_id: int | None) -> None:
+    """Erased posts take their key learnings with them (the rows go by cascade; the search rows here)."""
+    for key_learning_id in session.execute(select(KeyLearning.id).where(KeyLearning.post_id.in_(post_ids))).scalars():
+        search.forget_learning(session, key_learning_id)
+
+
+def rebuild_lessons(session: Session) -> int:
+    """Store the parts of every released lesson post again (``forum lessons-rebuild``); returns how many."""
+    session.execute(delete(Lesson))
+    posts = session.execute(select(Post.id, Post.body_md).where(
+        visibility.RELEASED.sql({"post": Post}), Post.status != PostStatus.deleted)).all()
+    stored = [Lesson(post_id=post_id, **parts) for post_id, body in posts if (parts := lessons.parts(body))]
+    session.add_all(stored)
+    session.flush()
+    return len(stored)
