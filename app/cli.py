@@ -112,6 +112,18 @@ def search_reindex() -> None:
     console.print(f"Indexed {count:,} posts.")
 
 
+@app.command("lessons-rebuild")
+def lessons_rebuild() -> None:
+    """Store the four parts of every lesson post again (after the upgrade that added them, or an import)."""
+    from app.core.db import get_database
+    from app.learning import service as learning
+
+    with get_database().session() as session:
+        count = learning.rebuild_lessons(session)
+        session.commit()
+    console.print(f"Stored the parts of {count:,} lesson posts.")
+
+
 @app.command()
 def bench(
     postgres_url: str = typer.Option("", envvar="BENCH_POSTGRES_URL",
