@@ -295,6 +295,7 @@ class Sample:
     hidden: str  # a reply by "member2", hidden by a moderator
     pending_title: str  # a safe-space thread waiting in the review queue
     reset: str  # a working password-reset path for "member2"
+    key_learning: str  # the public id of the thread's key learning (marked by "moderator")
     thread_id: str = ""  # the thread's public id
 
     def __post_init__(self) -> None:
@@ -320,6 +321,11 @@ def make_sample(forum: Forum) -> Sample:
         forum.submit(member, f"/p/{edited}/edit", {"body": AWKWARD_BODY})
         hidden = forum.reply(member2, thread, "An unkind remark about a named officer.")
         forum.submit(contexts["moderator"], f"/mod/posts/{hidden}/hide", {"reason": "Personal"})
+        thread_id = thread.removeprefix("/t/").split("-")[0]
+        forum.submit(contexts["moderator"], f"/mod/learning/threads/{thread_id}", {
+            "summary": "A neighbouring ward makes a fair control group", "concerns": "marlholme-bay"})
+        page = contexts["moderator"].request.get(forum.url(thread)).text()
+        key_learning = re.search(r'/mod/learning/([a-z0-9]+)/unmark', page).group(1)
         newcomer = contexts["newcomer"]
         forum.new_member(newcomer, "newcomer")  # a new account: its safe-space post waits
         pending_title = forum.unique("A partner pulled out")
@@ -327,7 +333,7 @@ def make_sample(forum: Forum) -> Sample:
                            "## What we tried\n\nA joint bid.", guidelines="yes")
         reset = forum.password_reset_path(newcomer, forum.server.accounts["member2"][0])
         return Sample(thread=thread, opening=opening, reply=reply, edited=edited, hidden=hidden,
-                      pending_title=pending_title, reset=reset)
+                      pending_title=pending_title, reset=reset, key_learning=key_learning)
     finally:
         for context in contexts.values():
             context.close()

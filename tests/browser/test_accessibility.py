@@ -49,6 +49,10 @@ PAGES = {
     "admin/channel_new.html": ("admin", "/admin/channels/new", "form[action='/admin/channels/new']"),
     "admin/channel_edit.html": ("admin", "/admin/channels/marlholme-bay/edit", "form[action$='/edit'] #field-slug"),
     "admin/settings_edit.html": ("admin", "/admin/settings", "form[action='/admin/settings']"),
+    "learning/library_show.html": (None, "/learning", ".learning-list .learning"),
+    "moderation/key_learning_edit.html": ("moderator", "/mod/learning/threads/{thread_id}", "#field-concerns input"),
+    "moderation/key_learning_unmark.html": ("moderator", "/mod/learning/{key_learning}/unmark",
+                                            "form[action$='/unmark']"),
 }
 
 # More states of the same templates that draw different things: signed in or not, the safe space,
@@ -72,6 +76,11 @@ MORE_STATES = {
     "search, no results": (None, "/search?q=zzzyzzy+nothing", "h2:text('No posts match')"),
     "search, with errors": (None, "/search?q=evaluation&by=nobody-at-all", ".error-summary"),
     "search, a second page": ("member", "/search?q=work&page=2", ".result-list .result"),
+    "library, searched by a member": ("member", "/learning?q=data", ".learning mark"),
+    "library, a matrix cell": (None, "/learning?pilot=ystrad-celyn&theme=inclusive-sustainable-growth", ".learning"),
+    "library, with errors": (None, "/learning?pilot=nowhere", ".error-summary"),
+    "thread with a key learning, as moderator": ("moderator", "{thread}", ".key-learnings a[href$='/unmark']"),
+    "mark a reply as a key learning": ("moderator", "/mod/learning/posts/{reply}", "#field-summary"),
 }
 
 

@@ -135,30 +135,58 @@ def test_search_and_open_a_result(open_page, forum, js):
     expect(page.locator("article.post", has_text="A later note")).to_be_visible()
 
 
-def test_start_a_thread_with_the_lesson_template(open_page, forum, js):
+def test_a_lesson_post_becomes_a_key_learning_a_visitor_finds(open_page, forum, js):
     page = open_page("member", js=js)
     title = forum.unique("Pop-up careers fair")
     page.goto(f"/c/{PILOT}")
     page.get_by_role("link", name="Start a thread").click()
     expect(page).to_have_url(re.compile(rf"/c/{PILOT}/new$"))
-    page.get_by_role("link", name="Use the lesson template").click()
-
-    expect(page).to_have_url(re.compile(r"\?template=lesson$"))
-    body = page.get_by_label("Your post")
-    expect(body).to_have_value(re.compile(r"^## What we tried\n"))
-    body.fill(fill_lesson(body.input_value()))
     page.get_by_label("Title").fill(title)
+    body = page.get_by_label("Your post")
+    body.fill("Written before the template.")
+    with htmx_or_plain(page, js):
+        page.get_by_role("button", name="Add the lesson template").click()
+    body = page.get_by_label("Your post")
+    expect(body).to_have_value(re.compile(r"^Written before the template\.\n\n## What we tried\n"))
+    expect(page.get_by_label("Title")).to_have_value(title)
+    if js:
+        expect(body).to_be_focused()
+    body.fill(fill_lesson(body.input_value()).replace(LESSON_ANSWERS["What happened"], ""))
     page.get_by_label("Tags (optional)").fill("careers, outreach")
     page.get_by_role("button", name="Start thread").click()
 
     expect(page).to_have_url(re.compile(r"/t/[a-z0-9]+-pop-up-careers-fair"))
     expect(flash(page)).to_have_text("Your thread has been started.")
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
     opening = page.locator("article.post").first
     for heading, answer in LESSON_ANSWERS.items():
-        expect(opening.locator(".post-body").get_by_role("heading", name=heading)).to_be_visible()
-        expect(opening).to_contain_text(answer)
-    expect(page.locator(".tag", has_text="outreach")).to_be_visible()
+        if heading != "What happened":
+            expect(opening.locator(".post-body").get_by_role("heading", name=heading)).to_be_visible()
+            expect(opening).to_contain_text(answer)
+    expect(opening.locator(".post-body").get_by_role("heading", name="What happened")).to_have_count(0)
+    thread_url = page.url
+
+    moderator = open_page("moderator", js=js)
+    moderator.goto(thread_url)
+    moderator.locator(".mod-panel").get_by_role("link", name="Key learning").click()
+    summary = forum.unique("Front desks reach more people than posters")
+    moderator.get_by_label("Summary").fill(summary)
+    moderator.get_by_label("Good jobs and future skills").check()
+    moderator.get_by_role("button", name="Mark as a key learning").click()
+    expect(moderator).to_have_url(thread_url)
+    expect(moderator.locator(".key-learnings")).to_contain_text(summary)
+
+    visitor = open_page(js=js)
+    visitor.goto("/learning")
+    visitor.get_by_label("Pilot", exact=True).select_option(PILOT)
+    visitor.get_by_label("Theme", exact=True).select_option("good-jobs-and-skills")
+    if not js:
+        visitor.get_by_role("button", name="Show").click()
+    entry = visitor.locator(".learning", has_text=summary)
+    expect(entry).to_be_visible()
+    expect(entry.locator(".badge")).to_have_text("Lesson post")
+    expect(visitor).to_have_url(re.compile(r"pilot=marlholme-bay.*theme=good-jobs-and-skills"))
+    entry.get_by_role("link", name=title).click()
+    expect(visitor).to_have_url(thread_url)
 
 
 def test_reply_to_the_thread_and_to_a_post(open_page, forum, js):
