@@ -137,7 +137,8 @@ def _urls(app, world) -> list[str]:
 
 
 # Where a page repeats what the viewer typed (a search for the author's handle): not a leak.
-_ECHOES = re.compile(r'value="[^"]*"|<title>[^<]*</title>|(?:href|hx-get)="/search\?[^"]*"')
+_ECHOES = re.compile(r'value="[^"]*"|<title>[^<]*</title>|(?:href|hx-get)="/search\?[^"]*"'
+                     r'|<a href="/learning\?q=[^"]*">[^<]*</a>')
 
 
 def _check(response, world, url: str, who: str) -> None:
