@@ -98,11 +98,15 @@ def without_empty_parts(body: str) -> str:
     return kept + "\n" if kept else ""
 
 
-def with_template(body: str) -> str:
-    """The body with the lesson template's missing headings added after what is already written."""
+def with_template(body: str, *, anonymous: bool = False) -> str:
+    """The body with the lesson template's missing headings added after what is already written.
+    ``anonymous``: in the safe space, whose headings are the site's first language whatever the
+    author's (the language a member reads the site in would narrow down who wrote a post)."""
     body = _lines(body)
     present = {section.part for section in _sections(body)}
-    missing = [name for part, name in part_names().items() if part not in present]
+    with i18n.speaking(i18n.DEFAULT_LOCALE if anonymous else i18n.current_locale()):
+        names = part_names()
+    missing = [name for part, name in names.items() if part not in present]
     if not missing:
         return body
     written = body.rstrip()

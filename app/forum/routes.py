@@ -102,7 +102,7 @@ def new_thread(request: Request, session: SessionDep, viewer: CurrentUser, slug:
         return redirect(request, f"/c/{channel.slug}")
     # The lesson template is offered everywhere, and suggested (filled in) in the safe space.
     suggested = channel.is_anonymous and template != "blank"
-    body = lessons.with_template("") if template == "lesson" or suggested else ""
+    body = lessons.with_template("", anonymous=channel.is_anonymous) if template == "lesson" or suggested else ""
     return _new_thread_page(request, session, viewer, channel, {"title": "", "body": body, "tags": ""}, {})
 
 
@@ -112,7 +112,7 @@ def create_thread(request: Request, session: SessionDep, viewer: CurrentUser, sl
                   template: FormStr = ""):
     channel = channel_or_404(session, slug, viewer)
     if template == "lesson":  # the form's "Add the lesson template" button: nothing is posted yet
-        form = {"title": title, "body": lessons.with_template(body), "tags": tags}
+        form = {"title": title, "body": lessons.with_template(body, anonymous=channel.is_anonymous), "tags": tags}
         return _new_thread_page(request, session, viewer, channel, form, {}, focus_body=True)
     thread, problems = None, Problems()
     if posting.within_posting_limit(session, viewer, channel, problems):
@@ -201,8 +201,8 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
     post, problems = None, Problems()
     if template == "lesson":  # "Add the lesson template": nothing is posted yet
         parent = _answered(session, viewer, thread, parent_key)
-        return _reply_page(request, session, viewer, thread, channel, parent, lessons.with_template(body), {},
-                           focus_body=True)
+        return _reply_page(request, session, viewer, thread, channel, parent,
+                           lessons.with_template(body, anonymous=channel.is_anonymous), {}, focus_body=True)
     if posting.within_posting_limit(session, viewer, channel, problems):
         post, problems = posting.reply_to_thread(session, thread=thread, channel=channel, author=viewer, body=body,
                                                  parent_id=parent_key, confirmed_guidelines=guidelines == "yes")
@@ -272,7 +272,8 @@ def update_post(request: Request, session: SessionDep, viewer: CurrentUser, post
     if not policies.can_edit_post(viewer, post):
         raise NotFound()
     if template == "lesson":  # "Add the lesson template": nothing is saved yet
-        form = {"body": lessons.with_template(body), "title": title if title is not None else thread.title}
+        form = {"body": lessons.with_template(body, anonymous=channel.is_anonymous),
+                "title": title if title is not None else thread.title}
         return _edit_page(request, session, viewer, post, thread, channel, form, {}, focus_body=True)
     problems = posting.edit_post(session, post=post, thread=thread, channel=channel, editor=viewer, body=body,
                                  title=title)

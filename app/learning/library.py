@@ -1,6 +1,5 @@
-"""The learning library as a reader sees it: key learnings newest first (best match first when
-searching), filtered by pilot, theme, channel and kind, a page at a time; and the pilot × theme
-matrix of how many each pair holds.
+"""The learning library as a reader sees it: key learnings newest first, filtered by pilot, theme,
+channel, kind and words, a page at a time; and the pilot × theme matrix of how many each pair holds.
 
 Every query starts from ``_readable``: the key learnings whose post is published in a listed thread
 of a channel the reader may read (app.forum.visibility's published rule), so the list, its count,
@@ -11,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import Float, Integer, and_, column, exists, func, select, text
+from sqlalchemy import Integer, and_, column, exists, func, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -52,7 +51,6 @@ class Entry:
     summary: Markup | str  # marked where it matches the words searched for
     excerpt: Markup | None  # when searching: the words around the match in what it came from
     others_could_try: str
-    covers_thread: bool
     marked_at: datetime
     post_public_id: str
     post_number: int
@@ -67,6 +65,11 @@ class Entry:
     author_name: str | None
     concerns: list = field(default_factory=list)  # (slug, name, kind) of its pilots and themes
     lesson: Lesson | None = None
+
+    @property
+    def covers_thread(self) -> bool:
+        """Held by its thread's opening post: about the thread as a whole."""
+        return self.post_number == 1
 
 
 @dataclass
@@ -97,8 +100,9 @@ def _concerning(channel_id: int):
                           KeyLearningChannel.channel_id == channel_id)
 
 
-def _concern(session: Session, slug: str, kind: str, problems: Problems) -> Channel | None:
-    found = next((row for row in concern_channels(session) if row.slug == slug and row.kind == kind), None)
+def _concern(session: Session, reader: visibility.Audience, slug: str, kind: str,
+             problems: Problems) -> Channel | None:
+    found = next((row for row in concern_channels(session, reader) if row.slug == slug and row.kind == kind), None)
     if found is None:
         problems.add(kind, _("Choose a pilot from the list.") if kind == ChannelKind.pilot
                      else _("Choose a theme from the list."))
@@ -107,10 +111,10 @@ def _concern(session: Session, slug: str, kind: str, problems: Problems) -> Chan
 
 def shelf(session: Session, viewer: Viewer | None, filters: Filters) -> Shelf:
     """The page of the library these filters ask for, among what the viewer may read."""
-    result = Shelf()
-    query = _readable(audience(viewer))
+    result, reader = Shelf(), audience(viewer)
+    query = _readable(reader)
     for slug, kind in ((filters.pilot, ChannelKind.pilot), (filters.theme, ChannelKind.theme)):
-        if slug and (concern := _concern(session, slug, kind, result.problems)):
+        if slug and (concern := _concern(session, reader, slug, kind, result.problems)):
             query = query.where(_concerning(concern.id))
     if filters.channel:
         source = forum_service.channel_by_slug(session, filters.channel, viewer)
@@ -126,27 +130,27 @@ def shelf(session: Session, viewer: Viewer | None, filters: Filters) -> Shelf:
     order = [KeyLearning.marked_at.desc(), KeyLearning.public_id]
     if words is not None:
         found = (text(words.matches).bindparams(match=words.match)
-                 .columns(column("key_learning_id", Integer), column("rank", Float)).subquery("found"))
+                 .columns(column("key_learning_id", Integer)).subquery("found"))
         query = query.join(found, found.c.key_learning_id == KeyLearning.id)
-        order.insert(0, found.c.rank)
         result.searched = True
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     result.page = page_of(filters.page, total, PER_PAGE)
     ids = list(session.execute(query.order_by(*order).limit(PER_PAGE)
                                .offset((result.page.number - 1) * PER_PAGE)).scalars())
     marks = search.learning_marks(session, words, ids) if words is not None else {}
-    result.entries = entries(session, ids, marks)
+    result.entries = entries(session, reader, ids, marks)
     return result
 
 
-def entries(session: Session, ids: list[int], marks: dict | None = None) -> list[Entry]:
-    """The key learnings with these ids, in this order, with their pilots, themes and lesson parts (three reads)."""
+def entries(session: Session, reader: visibility.Audience, ids: list[int], marks: dict | None = None) -> list[Entry]:
+    """The key learnings with these ids, in this order, with their pilots and themes (those the reader
+    may read) and lesson parts: three reads."""
     if not ids:
         return []
     marks = marks or {}
     rows = session.execute(
         select(KeyLearning.id, KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try,
-               KeyLearning.covers_thread, KeyLearning.marked_at, KeyLearning.post_id,
+               KeyLearning.marked_at, KeyLearning.post_id,
                Post.public_id.label("post_public_id"), Post.number, Post.pseudonym,
                Thread.public_id.label("thread_public_id"), Thread.slug, Thread.title,
                Channel.slug.label("channel_slug"), Channel.name.label("channel_name"), Channel.is_anonymous,
@@ -159,7 +163,8 @@ def entries(session: Session, ids: list[int], marks: dict | None = None) -> list
     for key, slug, name, kind in session.execute(
             select(KeyLearningChannel.key_learning_id, Channel.slug, Channel.name, Channel.kind)
             .join(Channel, Channel.id == KeyLearningChannel.channel_id)
-            .where(KeyLearningChannel.key_learning_id.in_(ids)).order_by(Channel.kind, Channel.position)):
+            .where(KeyLearningChannel.key_learning_id.in_(ids), visibility.channel_filter(reader, Channel))
+            .order_by(Channel.kind, Channel.position)):
         concerns.setdefault(key, []).append((slug, name, kind))
     lessons = {lesson.post_id: lesson for lesson in session.execute(
         select(Lesson).where(Lesson.post_id.in_([row.post_id for row in rows]))).scalars()}
@@ -171,7 +176,7 @@ def entries(session: Session, ids: list[int], marks: dict | None = None) -> list
 def _entry(row, marked, concerns, lesson) -> Entry:
     return Entry(
         public_id=row.public_id, summary=marked[0] if marked else row.summary, excerpt=marked[1] if marked else None,
-        others_could_try=row.others_could_try, covers_thread=row.covers_thread, marked_at=as_utc(row.marked_at),
+        others_could_try=row.others_could_try, marked_at=as_utc(row.marked_at),
         post_public_id=row.post_public_id, post_number=row.number, thread_public_id=row.thread_public_id,
         thread_slug=row.slug, thread_title=row.title, channel_slug=row.channel_slug,
         channel_name=row.channel_name, is_anonymous=row.is_anonymous,
@@ -190,8 +195,9 @@ class Matrix:
 
 
 def matrix(session: Session, viewer: Viewer | None) -> Matrix:
-    """How many key learnings the viewer may read concern each pilot and theme, and each pair."""
-    readable = _readable(audience(viewer)).subquery("readable")
+    """How many key learnings the viewer may read concern each pilot and theme (those they may read), and each pair."""
+    reader = audience(viewer)
+    readable = _readable(reader).subquery("readable")
     pilot, theme = aliased(KeyLearningChannel), aliased(KeyLearningChannel)
     pilot_channel, theme_channel = aliased(Channel), aliased(Channel)
     pairs = session.execute(
@@ -207,7 +213,7 @@ def matrix(session: Session, viewer: Viewer | None) -> Matrix:
         .join(KeyLearningChannel, KeyLearningChannel.key_learning_id == readable.c.id)
         .group_by(KeyLearningChannel.channel_id)).all())
     total = session.execute(select(func.count()).select_from(readable)).scalar_one()
-    channels = concern_channels(session)
+    channels = concern_channels(session, reader)
     return Matrix(pilots=[row for row in channels if row.kind == ChannelKind.pilot],
                   themes=[row for row in channels if row.kind == ChannelKind.theme],
                   cells={(p, t): n for p, t, n in pairs}, totals=totals, total=total)
@@ -217,7 +223,7 @@ def matrix(session: Session, viewer: Viewer | None) -> Matrix:
 def thread_learnings(session: Session, *, thread: Thread, channel: Channel, viewer: Viewer | None):
     """The key learnings of a thread, shown at its top (with a moderator's links to change them)."""
     rows = session.execute(
-        select(KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try, KeyLearning.covers_thread,
+        select(KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try,
                Post.public_id.label("post_public_id"), Post.number)
         .join(Post, Post.id == KeyLearning.post_id)
         .where(Post.thread_id == thread.id, visibility.where(visibility.BODY[:1], visibility.VISITOR, {"post": Post}))

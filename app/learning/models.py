@@ -12,14 +12,14 @@ MAX_OTHERS_COULD_TRY = 600
 
 
 class KeyLearning(SQLModel, table=True):
-    """A thread or a post marked as a key learning. A thread's mark is held by its opening post, so it
-    follows that post wherever merging and splitting take it; it goes when the post is erased."""
+    """A thread or a post marked as a key learning. A thread's mark is the mark of its opening post
+    (post 1): it follows that post wherever merging and splitting take it (about the thread while the
+    post opens one, about the post once it is a reply), and goes when the post is erased."""
 
     __tablename__ = "key_learning"
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(default_factory=new_public_id, max_length=12, unique=True)  # in URLs and feed ids
     post_id: int = Field(foreign_key="post.id", unique=True, ondelete="CASCADE")
-    covers_thread: bool = False  # marked on the thread as a whole, rather than on this one post
     summary: str = Field(max_length=MAX_SUMMARY)  # plain text
     others_could_try: str = Field(default="", max_length=MAX_OTHERS_COULD_TRY)  # plain text, optional
     marked_at: datetime = Field(default_factory=utcnow, index=True)

@@ -23,7 +23,7 @@ def library_url(filters: library.Filters, **changes) -> str:
 @router.get("")
 def show_library(request: Request, session: SessionDep, viewer: OptionalUser, pilot: str = "", theme: str = "",
                  channel: str = "", q: str = "", lessons: str = "", page: str = "1"):
-    filters = library.Filters(pilot=pilot, theme=theme, channel=channel, q=q, lessons=bool(lessons),
+    filters = library.Filters(pilot=pilot, theme=theme, channel=channel, q=q, lessons=lessons == "1",
                               page=page_number(page))
     shelf, matrix = library.shelf(session, viewer, filters), library.matrix(session, viewer)
     context = {"filters": filters, "shelf": shelf, "problems": shelf.problems.fields, "matrix": matrix,

@@ -24,9 +24,13 @@ from app.search import service as search
 CONCERN_KINDS = (ChannelKind.pilot, ChannelKind.theme)
 
 
-def concern_channels(session: Session) -> list[Channel]:
-    """The pilots, then the themes, that key learnings can concern (archived ones too: a learning outlives them)."""
+def concern_channels(session: Session, reader: visibility.Audience | None = None) -> list[Channel]:
+    """The pilots, then the themes, that key learnings can concern (archived ones too: a learning
+    outlives them); with ``reader``, only those whose channel they may read (a members-only theme's
+    name is not a visitor's to see)."""
     query = select(Channel).where(Channel.kind.in_(CONCERN_KINDS))
+    if reader is not None:
+        query = query.where(visibility.channel_filter(reader, Channel))
     channels = session.execute(query.order_by(Channel.position, Channel.name)).scalars().all()
     return sorted(channels, key=lambda channel: CONCERN_KINDS.index(channel.kind))
 
@@ -64,20 +68,36 @@ class Marking:
 # What could tell readers who wrote a safe-space post, if a summary quoted it.
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)(?:\+44\s?|0)\d(?:[\s-]?\d){8,9}(?!\w)")
-_LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_LINK = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:uk|com|org|net|gov|ac|co|io|scot|wales|cymru)\b",
+                   re.I)
 _HANDLE = re.compile(r"(?<![\w@])@[a-z0-9_-]{3,30}\b", re.I)
+_PLACE_WORDS = re.compile(r"\s+(?:valleys\s+)?partnership$", re.I)
+
+
+def _names(session: Session) -> list[str]:
+    """What could name a member, their organisation or a pilot: display names and their parts, handles
+    that are no ordinary word, organisations of members (not of sign-ups still waiting), and pilots'
+    names with and without "Partnership"."""
+    members = session.execute(select(Member.display_name, Member.handle, Organisation.name)
+                              .outerjoin(Organisation, Organisation.id == Member.organisation_id)
+                              .where(Member.status != MemberStatus.pending)).all()
+    names = []
+    for display_name, handle, organisation in members:
+        names += [display_name, *display_name.replace("-", " ").split(), organisation or ""]
+        if not handle.isalpha():
+            names.append(handle)
+    for pilot in session.execute(select(Channel.name).where(Channel.kind == ChannelKind.pilot)).scalars():
+        place = _PLACE_WORDS.sub("", pilot)
+        names += [pilot, place, place.split()[0]]
+    return [name for name in dict.fromkeys(names) if len(name) >= 4]
 
 
 def identifying_details(session: Session, text: str) -> list[str]:
     """Names of members, organisations and pilots, and addresses, numbers and handles, found in ``text``."""
     found = [match.group(0) for pattern in (_EMAIL, _PHONE, _LINK, _HANDLE) for match in pattern.finditer(text)]
-    names = [*session.execute(select(Member.display_name).where(Member.status != MemberStatus.pending)).scalars(),
-             *session.execute(select(Organisation.name)).scalars(),
-             *session.execute(select(Channel.name).where(Channel.kind == ChannelKind.pilot)).scalars()]
     folded = text.casefold()
-    for name in dict.fromkeys(names):
-        if len(name) >= 4 and re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", folded):
-            found.append(name)
+    found += [name for name in _names(session)
+              if re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", folded)]
     return list(dict.fromkeys(found))
 
 
@@ -109,9 +129,9 @@ def check_marking(session: Session, marking: Marking, channel: Channel, problems
     return chosen
 
 
-def save(session: Session, *, post: Post, thread: Thread, channel: Channel, marking: Marking,
-         covers_thread: bool) -> tuple[KeyLearning | None, bool, Problems]:
-    """Mark the post (or, held by its opening post, the thread) as a key learning, or change its mark.
+def save(session: Session, *, post: Post, thread: Thread, channel: Channel,
+         marking: Marking) -> tuple[KeyLearning | None, bool, Problems]:
+    """Mark the post (post 1: its thread) as a key learning, or change its mark.
     Returns the key learning, whether it is new, and what is wrong with the marking."""
     problems = Problems()
     if not can_be_marked(post, thread):
@@ -124,7 +144,6 @@ def save(session: Session, *, post: Post, thread: Thread, channel: Channel, mark
     created = key_learning is None
     if created:
         key_learning = KeyLearning(post_id=post.id, summary="")
-    key_learning.covers_thread = covers_thread or post.number == 1
     key_learning.summary = one_line(marking.summary)
     key_learning.others_could_try = one_line(marking.others_could_try)
     key_learning.updated_at = utcnow()
@@ -174,9 +193,13 @@ def follow_words(session: Session, *, post: Post, thread: Thread, channel: Chann
 
 
 @lifecycle.removed.connect
-def forget_lesson(session: Session, *, post: Post) -> None:
-    """A deleted post keeps no parts (its key learning, if any, leaves the library with its words)."""
+def forget_words(session: Session, *, post: Post) -> None:
+    """A deleted post keeps no parts, and its words leave its key learning's search row (the key
+    learning leaves the library with them: its post is no longer published)."""
     session.execute(delete(Lesson).where(Lesson.post_id == post.id))
+    key_learning = learning_on(session, post)
+    if key_learning is not None:
+        _index(session, key_learning, post, session.get(Thread, post.thread_id))
 
 
 @lifecycle.erasing.connect

@@ -22,8 +22,9 @@ FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
 
 
-def _form_page(request, session, post, thread, channel, *, covers_thread: bool, form: dict | None = None,
+def _form_page(request, session, post, thread, channel, *, form: dict | None = None,
                problems: dict | None = None, status_code: int = 200):
+    covers_thread = post.number == 1
     key_learning = learning.learning_on(session, post)
     if form is None:
         form = ({"summary": key_learning.summary, "others_could_try": key_learning.others_could_try,
@@ -39,27 +40,27 @@ def _form_page(request, session, post, thread, channel, *, covers_thread: bool, 
     return render(request, "moderation/key_learning_edit.html", context, status_code=status_code)
 
 
-def _save(request, session, viewer, post, thread, channel, *, covers_thread: bool, summary: str,
-          others_could_try: str, concerns: list[str], confirm: str):
+def _save(request, session, viewer, post, thread, channel, *, summary: str, others_could_try: str,
+          concerns: list[str], confirm: str):
     marking = learning.Marking(summary=summary, others_could_try=others_could_try, concerns=tuple(concerns),
                                confirmed=confirm == "yes")
     existed = learning.learning_on(session, post) is not None
     key_learning, problems = learnings.mark(session, moderator=viewer, post=post, thread=thread, channel=channel,
-                                            marking=marking, covers_thread=covers_thread)
+                                            marking=marking)
     if key_learning is None:
         form = {"summary": summary, "others_could_try": others_could_try, "concerns": concerns, "confirm": confirm}
-        return _form_page(request, session, post, thread, channel, covers_thread=covers_thread, form=form,
+        return _form_page(request, session, post, thread, channel, form=form,
                           problems=problems.fields, status_code=422)
     flash(request, _("The key learning is changed.") if existed
           else _("Marked as a key learning: it is in the learning library now."))
-    return redirect(request, thread_url(thread) if covers_thread else f"/p/{post.public_id}")
+    return redirect(request, thread_url(thread) if post.number == 1 else f"/p/{post.public_id}")
 
 
 @router.get("/threads/{thread_id}")
 def edit_thread_learning(request: Request, session: SessionDep, viewer: ModeratorUser, thread_id: str):
     thread, channel = thread_to_moderate(session, thread_id, viewer)
     opening = forum_service.opening_post(session, thread)
-    return _form_page(request, session, opening, thread, channel, covers_thread=True)
+    return _form_page(request, session, opening, thread, channel)
 
 
 @router.post("/threads/{thread_id}")
@@ -68,7 +69,7 @@ def save_thread_learning(request: Request, session: SessionDep, viewer: Moderato
                          confirm: FormStr = ""):
     thread, channel = thread_to_moderate(session, thread_id, viewer)
     opening = forum_service.opening_post(session, thread)
-    return _save(request, session, viewer, opening, thread, channel, covers_thread=True, summary=summary,
+    return _save(request, session, viewer, opening, thread, channel, summary=summary,
                  others_could_try=others_could_try, concerns=list(concerns), confirm=confirm)
 
 
@@ -77,7 +78,7 @@ def edit_post_learning(request: Request, session: SessionDep, viewer: ModeratorU
     post, thread, channel = post_to_moderate(session, post_id, viewer)
     if post.number == 1:  # the opening post's mark is the thread's
         return redirect(request, f"/mod/learning/threads/{thread.public_id}")
-    return _form_page(request, session, post, thread, channel, covers_thread=False)
+    return _form_page(request, session, post, thread, channel)
 
 
 @router.post("/posts/{post_id}")
@@ -85,7 +86,7 @@ def save_post_learning(request: Request, session: SessionDep, viewer: ModeratorU
                        summary: FormStr = "", others_could_try: FormStr = "", concerns: FormList = (),
                        confirm: FormStr = ""):
     post, thread, channel = post_to_moderate(session, post_id, viewer)
-    return _save(request, session, viewer, post, thread, channel, covers_thread=post.number == 1, summary=summary,
+    return _save(request, session, viewer, post, thread, channel, summary=summary,
                  others_could_try=others_could_try, concerns=list(concerns), confirm=confirm)
 
 

@@ -14,19 +14,19 @@ from app.moderation.models import ActionKind
 from app.moderation.threads import MAX_REASON
 
 
-def mark(session: Session, *, moderator, post: Post, thread: Thread, channel: Channel, marking: learning.Marking,
-         covers_thread: bool) -> tuple[KeyLearning | None, Problems]:
-    """Mark the post (or the thread, held by its opening post) as a key learning, or change its mark."""
+def mark(session: Session, *, moderator, post: Post, thread: Thread, channel: Channel,
+         marking: learning.Marking) -> tuple[KeyLearning | None, Problems]:
+    """Mark the post (post 1: its thread) as a key learning, or change its mark."""
     if not policies.can_moderate(moderator, channel):
         problems = Problems()
         problems.add("summary", _("You moderate other channels, not %(channel)s.", channel=channel.name))
         return None, problems
     key_learning, created, problems = learning.save(session, post=post, thread=thread, channel=channel,
-                                                    marking=marking, covers_thread=covers_thread)
+                                                    marking=marking)
     if key_learning is not None:
         action = ActionKind.mark_key_learning if created else ActionKind.edit_key_learning
         record(session, action=action, moderator=moderator, channel=channel, thread=thread,
-               post=None if key_learning.covers_thread else post)
+               post=None if post.number == 1 else post)
     return key_learning, problems
 
 
@@ -40,8 +40,7 @@ def unmark(session: Session, *, moderator, key_learning: KeyLearning, post: Post
         problems.add("reason", _("You moderate other channels, not %(channel)s.", channel=channel.name))
     if problems:
         return problems
-    covers_thread = key_learning.covers_thread
     learning.remove(session, key_learning)
     record(session, action=ActionKind.unmark_key_learning, moderator=moderator, channel=channel, thread=thread,
-           post=None if covers_thread else post, reason=reason)
+           post=None if post.number == 1 else post, reason=reason)
     return problems

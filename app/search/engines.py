@@ -241,7 +241,9 @@ class SqliteEngine:
         return connection.execute(statement, _params(match, filters)).all()
 
     # Key learnings: one table, read whole (there are hundreds, not thousands); who may read each is
-    # the library's query, which joins these matches.
+    # the library's query, which joins these matches. Not ranked: bm25 weighs a word by its rarity
+    # in the whole table, so the order of what a visitor finds would follow the words of key
+    # learnings they may not read.
     @staticmethod
     def index_learnings(connection: Connection, rows: list[dict]) -> None:
         """Add or replace the rows (key_learning_id, summary, body)."""
@@ -255,9 +257,8 @@ class SqliteEngine:
 
     @staticmethod
     def learning_matches() -> str:
-        """SQL selecting (key_learning_id, rank) of the key learnings that match :match (lower rank is better)."""
-        return (f"SELECT rowid AS key_learning_id, rank FROM {LEARNING_TABLE}"
-                f" WHERE {LEARNING_TABLE} MATCH :match")
+        """SQL selecting the ids (key_learning_id) of the key learnings that match :match."""
+        return f"SELECT rowid AS key_learning_id FROM {LEARNING_TABLE} WHERE {LEARNING_TABLE} MATCH :match"
 
     @staticmethod
     def learning_marks(connection: Connection, match: str, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -387,10 +388,8 @@ class PostgresEngine:
 
     @staticmethod
     def learning_matches() -> str:
-        """SQL selecting (key_learning_id, rank) of the key learnings that match :match (lower rank is better)."""
-        query = "to_tsquery('english', :match)"
-        return (f"SELECT key_learning_id, -ts_rank(document, {query}) AS rank FROM {LEARNING_TABLE}"
-                f" WHERE document @@ {query}")
+        """SQL selecting the ids (key_learning_id) of the key learnings that match :match."""
+        return f"SELECT key_learning_id FROM {LEARNING_TABLE} WHERE document @@ to_tsquery('english', :match)"
 
     @classmethod
     def learning_marks(cls, connection: Connection, match: str, ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -158,7 +158,7 @@ class LearningQuery:
     """Words to look for among the key learnings, in the database's engine's terms."""
 
     match: str
-    matches: str  # SQL selecting (key_learning_id, rank) of the matches, with :match its parameter
+    matches: str  # SQL selecting the matches' key_learning_id, with :match its parameter
     engine: type
 
 

@@ -15,6 +15,7 @@ from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
 from app.learning import service as learning
 from app.learning.models import KeyLearning
 from app.moderation import learnings
+from app.moderation.models import ModerationAction
 from app.safespace import service as safespace
 from app.seed import demo_content as content
 
@@ -105,11 +106,14 @@ def _seed_key_learning(session: Session, seed, moderator: Member) -> None:
                                confirmed=True)
     key_learning, problems = learnings.mark(
         session, moderator=Viewer.of(moderator), post=_post_number(session, thread, seed.post), thread=thread,
-        channel=channel, marking=marking, covers_thread=seed.post == 1)
+        channel=channel, marking=marking)
     assert key_learning is not None, problems.fields
     marked = thread.created_at + timedelta(days=seed.days_after)
     session.execute(update(KeyLearning).where(KeyLearning.id == key_learning.id)
                     .values(marked_at=marked, updated_at=marked))
+    line = session.execute(select(ModerationAction).order_by(ModerationAction.id.desc()).limit(1)).scalar_one()
+    line.created_at = safespace.day_only(marked) if channel.is_anonymous else marked  # as the log keeps it
+    session.add(line)
 
 
 def _post_number(session: Session, thread: Thread, number: int) -> Post:

@@ -2081,13 +2081,13 @@ THREADS: tuple[ThreadSeed, ...] = (
                 reactions=(("member2", "helpful"),),
             ),
             ReplySeed(
-                author="moderator",
+                author="ciaran_tully",
                 hours_after=60,
                 body=_md(
                     """
-                    Marked as a key learning (it stays anonymous in the library). The
-                    advice to involve the people who will answer for a decision, not just
-                    the people who sign it off, is one of the most useful in this forum.
+                    The advice to involve the people who will answer for a decision, not
+                    just the people who sign it off, is one of the most useful things I
+                    have read here. It belongs in the learning library.
                     """
                 ),
             ),

@@ -29,7 +29,6 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sa.String(length=12), nullable=False),
     sa.Column('post_id', sa.Integer(), nullable=False),
-    sa.Column('covers_thread', sa.Boolean(), nullable=False),
     sa.Column('summary', sa.String(length=400), nullable=False),
     sa.Column('others_could_try', sa.String(length=600), nullable=False),
     sa.Column('marked_at', sa.DateTime(timezone=True), nullable=False),

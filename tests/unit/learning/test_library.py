@@ -17,12 +17,11 @@ from app.learning.models import KeyLearning, Lesson
 from tests.factories import first_post, make_channel, make_member, make_reply, make_thread
 
 
-def _mark(session, post, *concerns, summary="What we learned", covers_thread=None):
+def _mark(session, post, *concerns, summary="What we learned"):
     thread = session.get(Thread, post.thread_id)
     channel = session.get(Channel, thread.channel_id)
     marking = learning.Marking(summary=summary, concerns=tuple(c.slug for c in concerns), confirmed=True)
-    key_learning, _, problems = learning.save(session, post=post, thread=thread, channel=channel, marking=marking,
-                                              covers_thread=post.number == 1 if covers_thread is None else covers_thread)
+    key_learning, _, problems = learning.save(session, post=post, thread=thread, channel=channel, marking=marking)
     assert key_learning is not None, problems.fields
     return key_learning
 
@@ -81,7 +80,7 @@ def test_a_held_post_cannot_be_marked(session, shelf_world, monkeypatch):
     assert opening.status == "pending"  # ...the safe space holds a new member's posts
     marking = learning.Marking(summary="Too soon", concerns=(shelf_world["themes"][0].slug,), confirmed=True)
     key_learning, _, problems = learning.save(session, post=opening, thread=sealed_thread, channel=shelf_world["safe"],
-                                              marking=marking, covers_thread=True)
+                                              marking=marking)
     assert key_learning is None and "published" in problems.fields["summary"]
 
 
@@ -139,3 +138,45 @@ def test_unmarking_takes_a_key_learning_out_of_the_library_and_its_search(sessio
     assert _summaries(session, None) == {"Fairs on the pier work"}
     assert _summaries(session, None, q="draw") == set()
     assert session.execute(select(KeyLearning).where(KeyLearning.post_id == Post.id, Post.number > 1)).first() is None
+
+
+def test_a_deleted_posts_words_leave_its_key_learnings_search(session, shelf_world):
+    reply = session.get(Post, shelf_world["marks"]["reply"].post_id)
+    member = shelf_world["member"]
+    assert _summaries(session, member, q="draw") == {"Piers draw crowds"}  # the summary
+    assert _summaries(session, member, q="pier") == {"Fairs on the pier work", "Piers draw crowds"}
+    lifecycle.delete_post(session, post=reply, thread=shelf_world["public"])
+    reindexed = session.execute(select(KeyLearning).where(KeyLearning.post_id == reply.id)).scalar_one()
+    learning.remove(session, shelf_world["marks"]["public"])  # leaves only the deleted post's row to match
+    row = session.connection().exec_driver_sql(
+        "SELECT body FROM learning_search WHERE " + (
+            "key_learning_id" if session.connection().dialect.name == "postgresql" else "rowid")
+        + f" = {reindexed.id}").scalar_one()
+    assert "pier was the draw" not in row.lower()
+
+
+def test_a_members_only_themes_name_is_for_members(session, shelf_world):
+    leaders = make_channel(session, kind=ChannelKind.theme, visibility=Visibility.members, name="Board room")
+    _mark(session, first_post(session, shelf_world["public"]), shelf_world["pilots"][0], leaders,
+          summary="Fairs on the pier work")
+    assert "Board room" not in [row.name for row in library.matrix(session, None).themes]
+    entry = next(e for e in library.shelf(session, None, library.Filters()).entries if e.post_number == 1)
+    assert "Board room" not in [name for _, name, _ in entry.concerns]
+    assert library.shelf(session, None, library.Filters(theme=leaders.slug)).problems
+    assert "Board room" in [row.name for row in library.matrix(session, shelf_world["member"]).themes]
+
+
+def test_identifying_details_in_a_summary_are_found(session):
+    from app.accounts.models import Organisation
+
+    organisation = Organisation(name="Firthside Engineering", kind="business")
+    session.add(organisation)
+    session.flush()
+    make_member(session, display_name="Niamh Carragher", handle="niamh_c", organisation_id=organisation.id)
+    make_member(session, display_name="Waiting Person", handle="waiter", status="pending")
+    make_channel(session, kind=ChannelKind.pilot, name="Lough Ardan Partnership")
+    found = learning.identifying_details(
+        session, "In Lough Ardan, Carragher (niamh_c) at Firthside Engineering; see council.gov.uk, call 028 9012 3456")
+    for detail in ("Lough Ardan", "Carragher", "niamh_c", "Firthside Engineering", "council.gov.uk", "028 9012 3456"):
+        assert detail in found, (detail, found)
+    assert learning.identifying_details(session, "A waiting person asked about the loughs") == []
