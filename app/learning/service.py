@@ -6,6 +6,7 @@ thread of a channel they may read: app.forum.visibility's published rule, read i
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -92,12 +93,16 @@ def _names(session: Session) -> list[str]:
     return [name for name in dict.fromkeys(names) if len(name) >= 4]
 
 
+def _fold(text: str) -> str:
+    """Lower case without accents, so that "Sian" finds "Siân"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
 def identifying_details(session: Session, text: str) -> list[str]:
     """Names of members, organisations and pilots, and addresses, numbers and handles, found in ``text``."""
     found = [match.group(0) for pattern in (_EMAIL, _PHONE, _LINK, _HANDLE) for match in pattern.finditer(text)]
-    folded = text.casefold()
-    found += [name for name in _names(session)
-              if re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", folded)]
+    folded = _fold(text)
+    found += [name for name in _names(session) if re.search(rf"(?<!\w){re.escape(_fold(name))}(?!\w)", folded)]
     return list(dict.fromkeys(found))
 
 
@@ -109,19 +114,20 @@ def check_marking(session: Session, marking: Marking, channel: Channel, problems
     elif len(summary) > MAX_SUMMARY:
         problems.add("summary", _("Keep the summary to %(limit)s characters; it has %(n)s.", limit=MAX_SUMMARY,
                                   n=len(summary)))
-    if len(one_line(marking.others_could_try)) > MAX_OTHERS_COULD_TRY:
-        problems.add("others_could_try", _("Keep “what others could try” to %(limit)s characters.",
-                                           limit=MAX_OTHERS_COULD_TRY))
     chosen = [channel for channel in concern_channels(session) if channel.slug in marking.concerns]
     if not chosen or len(chosen) != len(set(marking.concerns)):
         problems.add("concerns", _("Choose the pilots and themes it concerns (at least one)."))
+    others = one_line(marking.others_could_try)
+    if len(others) > MAX_OTHERS_COULD_TRY:
+        problems.add("others_could_try", _("Keep “what others could try” to %(limit)s characters; it has %(n)s.",
+                                           limit=MAX_OTHERS_COULD_TRY, n=len(others)))
     if channel.is_anonymous and not marking.confirmed and not problems:
         details = identifying_details(session, f"{marking.summary}\n{marking.others_could_try}")
         pilots = [row.name for row in chosen if row.kind == ChannelKind.pilot]
         if details or pilots:
             problems.add("confirm", " ".join(filter(None, [
                 _("This comes from the safe space, where nobody may learn who wrote it."),
-                _("The summary mentions %(details)s: take out anything that could point to a person or an "
+                _("What you wrote mentions %(details)s: take out anything that could point to a person or an "
                   "organisation.", details=", ".join(details)) if details else "",
                 _("Naming a pilot (%(pilots)s) tells readers which partnership it came from.",
                   pilots=", ".join(pilots)) if pilots else "",

@@ -180,3 +180,5 @@ def test_identifying_details_in_a_summary_are_found(session):
     for detail in ("Lough Ardan", "Carragher", "niamh_c", "Firthside Engineering", "council.gov.uk", "028 9012 3456"):
         assert detail in found, (detail, found)
     assert learning.identifying_details(session, "A waiting person asked about the loughs") == []
+    make_member(session, display_name="Siân Morgan-Price")
+    assert "Siân" in learning.identifying_details(session, "Sian said so")  # accents or none
