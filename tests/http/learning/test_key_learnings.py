@@ -19,7 +19,7 @@ def _url(thread) -> str:
 
 def test_a_moderator_marks_changes_and_unmarks_a_thread_and_the_log_records_each(client_as, session, client):
     pilot = make_channel(session, kind=ChannelKind.pilot, slug="harbour", name="Harbour Partnership")
-    theme = make_channel(session, kind=ChannelKind.theme, slug="skills", name="Skills")
+    make_channel(session, kind=ChannelKind.theme, slug="skills", name="Skills")
     thread = make_thread(session, channel=pilot, title="Careers fair on the pier")
     moderator = client_as(make_member(session, role="moderator"))
     form = moderator.get(f"/mod/learning/threads/{thread.public_id}")
@@ -96,7 +96,7 @@ def test_only_a_moderator_of_the_channel_marks_in_it(client_as, session):
 
 def test_a_safe_space_summary_that_could_identify_its_author_needs_a_second_look(client_as, session):
     safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
-    pilot = make_channel(session, kind=ChannelKind.pilot, slug="lough", name="Lough Ardan Partnership")
+    make_channel(session, kind=ChannelKind.pilot, slug="lough", name="Lough Ardan Partnership")
     make_member(session, display_name="Niamh Carragher")
     thread = make_thread(session, channel=safe, title="Our board froze")
     moderator = client_as(make_member(session, role="moderator"))

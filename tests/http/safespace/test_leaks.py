@@ -56,7 +56,7 @@ def world(session, client_as, monkeypatch):
     client_as(observer).form(f"/report/{answer.public_id}", {"reason": "personal_information", "note": "Names"})
     moderator_browser.form(f"/mod/threads/{own.public_id}/lock", {"reason": "Resolved"})
     moderator_browser.form(f"/mod/threads/{own.public_id}/pin")
-    theme = make_channel(session, slug="skills", name="Skills", kind=ChannelKind.theme)
+    make_channel(session, slug="skills", name="Skills", kind=ChannelKind.theme)
     moderator_browser.form(f"/mod/learning/threads/{own.public_id}", {
         "summary": "Weighting social value needs suppliers on board first", "concerns": "skills", "confirm": "yes"})
     moderator_browser.form(f"/mod/learning/posts/{answer.public_id}", {
