@@ -30,6 +30,7 @@ from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, Securit
 from app.core.static import CachedStaticFiles
 from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
+from app.feeds.routes import router as feeds_router
 from app.forum import lifecycle, schedule
 from app.forum.routes import router as forum_router
 from app.learning.routes import router as learning_router
@@ -121,6 +122,7 @@ def create_app() -> FastAPI:
     app.include_router(forum_router)
     app.include_router(search_router)
     app.include_router(learning_router)
+    app.include_router(feeds_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(moderation_thread_router)

@@ -8,6 +8,7 @@ the matrix, the feed and the briefing cannot disagree about what a reader may se
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlencode
 
 from markupsafe import Markup
 from sqlalchemy import Integer, and_, column, exists, func, select, text
@@ -45,6 +46,11 @@ class Filters:
         return {key: value for key, value in values.items() if value}
 
 
+def query_string(filters: Filters, **changes) -> str:
+    """The filters as a URL's query (empty ones left out, in a fixed order: a feed's id is built from it)."""
+    return urlencode(filters.query(**changes))
+
+
 @dataclass(frozen=True)
 class Entry:
     public_id: str
@@ -52,6 +58,7 @@ class Entry:
     excerpt: Markup | None  # when searching: the words around the match in what it came from
     others_could_try: str
     marked_at: datetime
+    updated_at: datetime
     post_public_id: str
     post_number: int
     thread_public_id: str
@@ -150,7 +157,7 @@ def entries(session: Session, reader: visibility.Audience, ids: list[int], marks
     marks = marks or {}
     rows = session.execute(
         select(KeyLearning.id, KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try,
-               KeyLearning.marked_at, KeyLearning.post_id,
+               KeyLearning.marked_at, KeyLearning.updated_at, KeyLearning.post_id,
                Post.public_id.label("post_public_id"), Post.number, Post.pseudonym,
                Thread.public_id.label("thread_public_id"), Thread.slug, Thread.title,
                Channel.slug.label("channel_slug"), Channel.name.label("channel_name"), Channel.is_anonymous,
@@ -177,6 +184,7 @@ def _entry(row, marked, concerns, lesson) -> Entry:
     return Entry(
         public_id=row.public_id, summary=marked[0] if marked else row.summary, excerpt=marked[1] if marked else None,
         others_could_try=row.others_could_try, marked_at=as_utc(row.marked_at),
+        updated_at=as_utc(row.updated_at),
         post_public_id=row.post_public_id, post_number=row.number, thread_public_id=row.thread_public_id,
         thread_slug=row.slug, thread_title=row.title, channel_slug=row.channel_slug,
         channel_name=row.channel_name, is_anonymous=row.is_anonymous,

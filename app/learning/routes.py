@@ -1,7 +1,5 @@
 """The learning library's pages: a GET form that works without JavaScript (htmx swaps the results)."""
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Depends, Request
 
 from app.accounts.deps import OptionalUser, load_viewer
@@ -16,8 +14,14 @@ router = APIRouter(prefix="/learning", dependencies=[Depends(load_viewer)])
 
 
 def library_url(filters: library.Filters, **changes) -> str:
-    query = urlencode(filters.query(**changes))
+    query = library.query_string(filters, **changes)
     return f"/learning?{query}" if query else "/learning"
+
+
+def feed_url(filters: library.Filters) -> str:
+    """The Atom feed of the same filters (its first page)."""
+    query = library.query_string(filters, page="")
+    return f"/feeds/learning.atom?{query}" if query else "/feeds/learning.atom"
 
 
 @router.get("")
@@ -28,6 +32,7 @@ def show_library(request: Request, session: SessionDep, viewer: OptionalUser, pi
     shelf, matrix = library.shelf(session, viewer, filters), library.matrix(session, viewer)
     context = {"filters": filters, "shelf": shelf, "problems": shelf.problems.fields, "matrix": matrix,
                "library_url": library_url, "no_filters": library.Filters(),
+               "feed_url": feed_url(filters),
                "pilot_options": [(row.slug, row.name) for row in matrix.pilots],
                "theme_options": [(row.slug, row.name) for row in matrix.themes],
                "channels": forum_service.readable_channels(session, viewer), "max_length": MAX_QUERY_LENGTH,
