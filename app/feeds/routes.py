@@ -17,23 +17,16 @@ router = APIRouter(prefix="/feeds")
 ATOM = "application/atom+xml; charset=utf-8"
 
 
-def entry_path(entry: library.Entry) -> str:
-    """Where a key learning came from: its thread, or the post it is about."""
-    if entry.covers_thread:
-        return f"/t/{entry.thread_public_id}-{entry.thread_slug}"
-    return f"/p/{entry.post_public_id}"
-
-
 def _entry(entry: library.Entry, base_url: str) -> atom.AtomEntry:
     # Day granularity in the safe space, as everywhere (its key learnings are members-only: no feed has them).
     when = safespace.day_only if entry.is_anonymous else (lambda moment: moment)
     content = templates.get_template("feeds/_learning_content.html").render(
-        entry=entry, base_url=base_url, entry_path=entry_path(entry))
+        entry=entry, base_url=base_url)
     title = entry.thread_title if entry.covers_thread else _("%(title)s (post %(n)s)", title=entry.thread_title,
                                                               n=entry.post_number)
     return atom.AtomEntry(
         id=atom.tag_uri(base_url, f"key-learning/{entry.public_id}"), title=title,
-        link=base_url + entry_path(entry), updated=when(entry.updated_at), published=when(entry.marked_at),
+        link=base_url + entry.path, updated=when(entry.updated_at), published=when(entry.marked_at),
         summary=str(entry.summary), content_html=content,
         author="" if entry.is_anonymous else (entry.author_name or _("Former member")),
         categories=[(slug, name) for slug, name, _kind in entry.concerns])

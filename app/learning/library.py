@@ -78,6 +78,11 @@ class Entry:
         """Held by its thread's opening post: about the thread as a whole."""
         return self.post_number == 1
 
+    @property
+    def path(self) -> str:
+        """Where it came from: its thread, or the post it is about."""
+        return f"/t/{self.thread_public_id}-{self.thread_slug}" if self.covers_thread else f"/p/{self.post_public_id}"
+
 
 @dataclass
 class Shelf:
@@ -116,10 +121,15 @@ def _concern(session: Session, reader: visibility.Audience, slug: str, kind: str
     return found
 
 
-def shelf(session: Session, viewer: Viewer | None, filters: Filters) -> Shelf:
-    """The page of the library these filters ask for, among what the viewer may read."""
+def shelf(session: Session, viewer: Viewer | None, filters: Filters, *, per_page: int = PER_PAGE,
+          picks: tuple[str, ...] = (), marked: bool = True) -> Shelf:
+    """The page of the library these filters ask for, among what the viewer may read; ``picks``: only
+    these key learnings (public ids; any the viewer may not read are as if they did not exist);
+    ``marked``: the words searched for marked in the summaries, with excerpts."""
     result, reader = Shelf(), audience(viewer)
     query = _readable(reader)
+    if picks:
+        query = query.where(KeyLearning.public_id.in_(picks))
     for slug, kind in ((filters.pilot, ChannelKind.pilot), (filters.theme, ChannelKind.theme)):
         if slug and (concern := _concern(session, reader, slug, kind, result.problems)):
             query = query.where(_concerning(concern.id))
@@ -141,10 +151,10 @@ def shelf(session: Session, viewer: Viewer | None, filters: Filters) -> Shelf:
         query = query.join(found, found.c.key_learning_id == KeyLearning.id)
         result.searched = True
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    result.page = page_of(filters.page, total, PER_PAGE)
-    ids = list(session.execute(query.order_by(*order).limit(PER_PAGE)
-                               .offset((result.page.number - 1) * PER_PAGE)).scalars())
-    marks = search.learning_marks(session, words, ids) if words is not None else {}
+    result.page = page_of(filters.page, total, per_page)
+    ids = list(session.execute(query.order_by(*order).limit(per_page)
+                               .offset((result.page.number - 1) * per_page)).scalars())
+    marks = search.learning_marks(session, words, ids) if words is not None and marked else {}
     result.entries = entries(session, reader, ids, marks)
     return result
 

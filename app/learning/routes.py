@@ -1,13 +1,18 @@
 """The learning library's pages: a GET form that works without JavaScript (htmx swaps the results)."""
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from app.accounts.deps import OptionalUser, load_viewer
+from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.htmx import render, wants_fragment
 from app.forum import service as forum_service
 from app.forum.deps import page_number
-from app.learning import library
+from app.learning import briefing, library
 from app.search.service import MAX_QUERY_LENGTH
 
 router = APIRouter(prefix="/learning", dependencies=[Depends(load_viewer)])
@@ -33,9 +38,43 @@ def show_library(request: Request, session: SessionDep, viewer: OptionalUser, pi
     context = {"filters": filters, "shelf": shelf, "problems": shelf.problems.fields, "matrix": matrix,
                "library_url": library_url, "no_filters": library.Filters(),
                "feed_url": feed_url(filters),
+               "briefing_url": library_url(filters, page="").replace("/learning", "/learning/briefing", 1),
                "pilot_options": [(row.slug, row.name) for row in matrix.pilots],
                "theme_options": [(row.slug, row.name) for row in matrix.themes],
                "channels": forum_service.readable_channels(session, viewer), "max_length": MAX_QUERY_LENGTH,
                "announce": wants_fragment(request)}
     return render(request, "learning/library_show.html", context, block="results",
                   status_code=422 if shelf.problems else 200)
+
+
+def _briefing(session, viewer, pilot, theme, channel, q, lessons, pick):
+    filters = library.Filters(pilot=pilot, theme=theme, channel=channel, q=q, lessons=lessons == "1")
+    picks = tuple(dict.fromkeys(value for value in pick if value))
+    return filters, picks, briefing.make(session, viewer, filters, picks)
+
+
+PickQuery = Annotated[list[str], Query()]
+
+
+@router.get("/briefing")
+def show_briefing(request: Request, session: SessionDep, viewer: OptionalUser, pilot: str = "", theme: str = "",
+                  channel: str = "", q: str = "", lessons: str = "", pick: PickQuery = ()):
+    filters, picks, made = _briefing(session, viewer, pilot, theme, channel, q, lessons, pick)
+    query = urlencode([*filters.query(page="").items(), *(("pick", value) for value in picks)])
+    context = {"briefing": made, "filters": filters, "problems": made.problems.fields,
+               "base_url": get_settings().base_url.rstrip("/"), "lesson_parts": briefing.lesson_parts,
+               "markdown_url": "/learning/briefing.md" + (f"?{query}" if query else ""),
+               "back_url": library_url(filters)}
+    return render(request, "learning/briefing_show.html", context, status_code=422 if made.problems else 200)
+
+
+@router.get("/briefing.md")
+def download_briefing(session: SessionDep, viewer: OptionalUser, pilot: str = "", theme: str = "", channel: str = "",
+                      q: str = "", lessons: str = "", pick: PickQuery = ()):
+    _filters, _picks, made = _briefing(session, viewer, pilot, theme, channel, q, lessons, pick)
+    if made.problems:
+        return Response(" ".join(made.problems.fields.values()), status_code=422, media_type="text/plain")
+    settings = get_settings()
+    text = briefing.markdown(made, base_url=settings.base_url.rstrip("/"), site_name=settings.site_name)
+    return Response(text, media_type="text/markdown; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="key-learnings-{made.made_at:%Y-%m-%d}.md"'})
