@@ -33,6 +33,7 @@ from app.core.timeutil import utcnow
 from app.feeds.routes import router as feeds_router
 from app.forum import lifecycle, schedule
 from app.forum.routes import router as forum_router
+from app.learning.routes import pulse_router
 from app.learning.routes import router as learning_router
 from app.moderation.learning_routes import router as moderation_learning_router
 from app.moderation.routes import router as moderation_router
@@ -122,6 +123,7 @@ def create_app() -> FastAPI:
     app.include_router(forum_router)
     app.include_router(search_router)
     app.include_router(learning_router)
+    app.include_router(pulse_router)
     app.include_router(feeds_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)

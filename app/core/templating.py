@@ -75,6 +75,13 @@ def _month(moment: datetime | None) -> str:
     return format_date(to_site_time(moment).date(), "LLLL yyyy", locale=_babel_locale(i18n.current_locale()))
 
 
+def _short(pattern: str):
+    """A filter for a compact label ("14 Sep", "Sep 2026") in the reader's locale, for charts and tables."""
+    def label(moment: datetime) -> str:
+        return format_date(to_site_time(moment).date(), pattern, locale=_babel_locale(i18n.current_locale()))
+    return label
+
+
 def time_tag(moment: datetime | None, day_only: bool = False) -> Markup:
     """A <time> element; ``day_only`` (the safe space) gives the date alone, in the attribute too."""
     if moment is None:
@@ -140,6 +147,8 @@ def _make_templates(directory: Path) -> Jinja2Blocks:
     env.filters["datetime"] = _datetime
     env.filters["date"] = date_text
     env.filters["month"] = _month
+    env.filters["day_month"] = _short("d MMM")
+    env.filters["short_month"] = _short("MMM yyyy")
     return blocks
 
 

@@ -6,16 +6,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from app.accounts.deps import OptionalUser, load_viewer
+from app.accounts.deps import CurrentUser, OptionalUser, load_viewer
 from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.htmx import render, wants_fragment
 from app.forum import service as forum_service
 from app.forum.deps import page_number
-from app.learning import briefing, library
+from app.learning import briefing, library, pulse
 from app.search.service import MAX_QUERY_LENGTH
 
 router = APIRouter(prefix="/learning", dependencies=[Depends(load_viewer)])
+pulse_router = APIRouter(dependencies=[Depends(load_viewer)])
 
 
 def library_url(filters: library.Filters, **changes) -> str:
@@ -78,3 +79,9 @@ def download_briefing(session: SessionDep, viewer: OptionalUser, pilot: str = ""
     text = briefing.markdown(made, base_url=settings.base_url.rstrip("/"), site_name=settings.site_name)
     return Response(text, media_type="text/markdown; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="key-learnings-{made.made_at:%Y-%m-%d}.md"'})
+
+
+@pulse_router.get("/pulse")
+def show_pulse(request: Request, session: SessionDep, viewer: CurrentUser):
+    """The network pulse, for members."""
+    return render(request, "learning/pulse_show.html", {"pulse": pulse.pulse(session)})

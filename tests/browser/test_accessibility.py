@@ -51,6 +51,7 @@ PAGES = {
     "admin/settings_edit.html": ("admin", "/admin/settings", "form[action='/admin/settings']"),
     "learning/library_show.html": (None, "/learning", ".learning-list .learning"),
     "learning/briefing_show.html": ("member", "/learning/briefing?theme=sharing-data", ".briefing-entry h3"),
+    "learning/pulse_show.html": ("member", "/pulse", "svg.chart rect.bar"),
     "moderation/key_learning_edit.html": ("moderator", "/mod/learning/threads/{thread_id}", "#field-concerns input"),
     "moderation/key_learning_unmark.html": ("moderator", "/mod/learning/{key_learning}/unmark",
                                             "form[action$='/unmark']"),
