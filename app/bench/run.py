@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from app.bench import spirit
-from app.bench.seed import BENCH_PASSWORD, MODERATOR_EMAIL, WAITING, BenchCorpus
+from app.bench.seed import BENCH_PASSWORD, LEARNINGS, MODERATOR_EMAIL, WAITING, BenchCorpus
 from app.core.config import ROOT
 from app.main import GZIP_LEVEL
 
@@ -243,6 +243,10 @@ def bench_database(label: str, url: str, *, duration: int, connections: int, pos
             Target("search, a common word, signed in", base, corpus.common_search_url, cookie),
             Target(f"review queue, {WAITING:,} waiting", base, "/mod/queue", moderator_cookie),
             Target("transparency log", base, "/moderation", cookie),
+            Target(f"learning library, {LEARNINGS} key learnings", base, "/learning", cookie),
+            Target("learning library, a pilot and a theme", base,
+                   "/learning?pilot=bench-pilot-england&theme=bench-skills", cookie),
+            Target("network pulse", base, "/pulse", cookie),
             *(Target(f"reference: {reference} page", servers[reference][1], reference_path)
               for reference in ("bare", "naive", "lean")),
             *([spirit_target] if spirit_target else []),

@@ -12,6 +12,7 @@ from app.core.security import hash_password
 from app.core.timeutil import utcnow
 from app.forum.markdown import plain_text, render_markdown
 from app.forum.models import Channel, ChannelKind, Post, Reaction, Thread, Visibility, new_public_id
+from app.learning.models import KeyLearning, KeyLearningChannel
 from app.moderation.models import ModerationAction, Report
 from app.safespace import service as safespace
 from app.search import service as search
@@ -149,6 +150,7 @@ def seed_bench(session: Session, *, members: int, threads: int, posts: int, seed
         search.index_documents(session, search_rows[start:start + 5000])
     post_id = _seed_moderation(session, rng, now, post_rows, thread_rows[1:], member_ids, post_id,
                                password_hash=password_hash)
+    _seed_learnings(session, rng, now, post_rows, thread_rows, channels, body_texts, bodies)
     if session.get_bind().dialect.name == "postgresql":
         # Ids were given explicitly (replies name their parents): move the sequences past them.
         for table in ("thread", "post"):
@@ -204,6 +206,47 @@ def _seed_moderation(session: Session, rng: random.Random, now, post_rows: list[
         "detail": "", "is_staff_only": n % 10 == 0, "created_at": now - timedelta(minutes=n)}
         for n, thread in ((n, named[n % len(named)]) for n in range(LOGGED))])
     return post_id
+
+
+LEARNINGS = 300  # key learnings, a tenth of them from the safe space
+
+
+def _seed_learnings(session: Session, rng: random.Random, now, post_rows: list[dict], thread_rows: list[dict],
+                    channels: list[Channel], body_texts: list[str], bodies: list) -> None:
+    """Key learnings on posts of the other threads (the 100-post thread's page is compared with
+    reference pages that have none), marked over the last year, each about a pilot and a theme."""
+    first_thread = thread_rows[0]["id"]
+    threads = {row["id"]: row for row in thread_rows}
+    anonymous = {channel.id for channel in channels if channel.is_anonymous}
+    candidates = [row for row in post_rows if row["thread_id"] != first_thread]
+    sealed = [row for row in candidates if threads[row["thread_id"]]["channel_id"] in anonymous and row["number"] == 1]
+    named = [row for row in candidates if threads[row["thread_id"]]["channel_id"] not in anonymous]
+    if len(named) < LEARNINGS:
+        return  # a corpus too small (the page-weight test's)
+    chosen = rng.sample(sealed, min(len(sealed), LEARNINGS // 10))
+    chosen += rng.sample(named, LEARNINGS - len(chosen))
+    pilots = [c.id for c in channels if c.kind == ChannelKind.pilot]
+    themes = [c.id for c in channels if c.kind == ChannelKind.theme]
+    first_id = (session.execute(select(KeyLearning.id).order_by(KeyLearning.id.desc()).limit(1)).scalar() or 0) + 1
+    rows, concerns, documents = [], [], []
+    texts = {html: text for (_md, html), text in zip(bodies, body_texts, strict=True)}
+    for offset, post in enumerate(chosen):
+        marked = now - timedelta(days=rng.randint(0, 360), minutes=rng.randint(0, 1440))
+        key_learning_id = first_id + offset
+        summary = _sentence(rng) + " " + _sentence(rng)
+        rows.append({"id": key_learning_id, "public_id": new_public_id(), "post_id": post["id"], "summary": summary,
+                     "others_could_try": _sentence(rng) if rng.random() < 0.5 else "", "marked_at": marked,
+                     "updated_at": marked})
+        concerns += [{"key_learning_id": key_learning_id, "channel_id": rng.choice(pilots)},
+                     {"key_learning_id": key_learning_id, "channel_id": rng.choice(themes)}]
+        documents.append({"key_learning_id": key_learning_id, "summary": summary,
+                          "body": f"{threads[post['thread_id']]['title']} {texts[post['body_html']]}"})
+    session.execute(insert(KeyLearning), rows)
+    session.execute(insert(KeyLearningChannel), concerns)
+    search.index_learnings(session, documents)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval(pg_get_serial_sequence('key_learning', 'id'), "
+                             "(SELECT max(id) FROM key_learning))"))
 
 
 def _spread(total: int, buckets: int, rng: random.Random) -> list[int]:

@@ -186,9 +186,15 @@ def learning_marks(session: Session, query: LearningQuery, ids: list[int]) -> di
 def index_learning(session: Session, *, key_learning_id: int, summary: str, body: str) -> None:
     """Put a key learning's words in its index: its summary (and what others could try), and ``body``,
     the words of what it came from."""
+    index_learnings(session, [{"key_learning_id": key_learning_id, "summary": summary, "body": body}])
+
+
+def index_learnings(session: Session, rows: list[dict]) -> None:
+    """Index many key learnings at once (rows of key_learning_id, summary, body; bulk loads)."""
     connection = session.connection()
-    engine_for(connection).index_learnings(
-        connection, [{"key_learning_id": key_learning_id, "summary": one_line(summary), "body": one_line(body)}])
+    engine_for(connection).index_learnings(connection, [
+        {"key_learning_id": row["key_learning_id"], "summary": one_line(row["summary"]), "body": one_line(row["body"])}
+        for row in rows])
 
 
 def forget_learning(session: Session, key_learning_id: int) -> None:
