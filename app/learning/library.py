@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from markupsafe import Markup
-from sqlalchemy import Integer, and_, column, exists, func, select, text
+from sqlalchemy import Integer, and_, bindparam, column, exists, func, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -237,15 +237,22 @@ def matrix(session: Session, viewer: Viewer | None) -> Matrix:
                   cells={(p, t): n for p, t, n in pairs}, totals=totals, total=total)
 
 
+# Built once, run on the tables themselves: every thread page asks, and the ORM's way cost four times
+# the read (README, "Benchmarks").
+_KEY_LEARNING, _POST = KeyLearning.__table__, Post.__table__
+_THREAD_LEARNINGS = (
+    select(_KEY_LEARNING.c.public_id, _KEY_LEARNING.c.summary, _KEY_LEARNING.c.others_could_try,
+           _POST.c.public_id.label("post_public_id"), _POST.c.number)
+    .join(_POST, _POST.c.id == _KEY_LEARNING.c.post_id)
+    .where(_POST.c.thread_id == bindparam("thread_id"),
+           visibility.where(visibility.BODY[:1], visibility.VISITOR, {"post": _POST}))
+    .order_by(_POST.c.path))
+
+
 @forum_service.thread_notes.connect
 def thread_learnings(session: Session, *, thread: Thread, channel: Channel, viewer: Viewer | None):
     """The key learnings of a thread, shown at its top (with a moderator's links to change them)."""
-    rows = session.execute(
-        select(KeyLearning.public_id, KeyLearning.summary, KeyLearning.others_could_try,
-               Post.public_id.label("post_public_id"), Post.number)
-        .join(Post, Post.id == KeyLearning.post_id)
-        .where(Post.thread_id == thread.id, visibility.where(visibility.BODY[:1], visibility.VISITOR, {"post": Post}))
-        .order_by(Post.path)).all()
+    rows = session.connection().execute(_THREAD_LEARNINGS, {"thread_id": thread.id}).all()
     if not rows:
         return None
     return "learning/_thread_learnings.html", {"learnings": rows, "can_mark": policies.can_moderate(viewer, channel)}

@@ -185,7 +185,16 @@ def test_a_lesson_post_becomes_a_key_learning_a_visitor_finds(open_page, forum, 
     expect(entry).to_be_visible()
     expect(entry.locator(".badge")).to_have_text("Lesson post")
     expect(visitor).to_have_url(re.compile(r"pilot=marlholme-bay.*theme=good-jobs-and-skills"))
-    entry.get_by_role("link", name=title).click()
+    entry.get_by_label(re.compile("Choose for a briefing")).check()
+    visitor.get_by_role("button", name="Briefing of the chosen ones").click()
+    expect(visitor).to_have_url(re.compile(r"/learning/briefing\?pick="))
+    briefing = visitor.locator(".briefing-entry")
+    expect(briefing).to_have_count(1)
+    expect(briefing).to_contain_text(summary)
+    expect(briefing.get_by_role("heading", name="What we learned")).to_be_visible()
+    expect(visitor.get_by_role("link", name="Download as Markdown")).to_have_attribute(
+        "href", re.compile(r"^/learning/briefing\.md\?pick="))
+    briefing.get_by_role("link", name="Read the thread").click()
     expect(visitor).to_have_url(thread_url)
 
 
