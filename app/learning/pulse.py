@@ -77,63 +77,72 @@ def _published(query):
     return query.where(visibility.published_filter(_MEMBER, Post, Thread, Channel))
 
 
+def _posts_by_period(session: Session, starts: list[date], end: date, *where) -> dict[tuple[int, int], int]:
+    """(channel id, period) -> published posts, in the channels ``where`` says."""
+    period = _bucket(Post.created_at, starts, end)
+    return _counts(session, _published(
+        select(Thread.channel_id, period, func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .where(Post.created_at >= _start_of(starts[0]), Post.created_at < _start_of(end), *where)
+        .group_by(Thread.channel_id, period)))
+
+
+def _learnings_by_month(session: Session, months: list[date], end: date) -> tuple[int, ...]:
+    """New key learnings a member may read, per month, outside the safe space."""
+    month = _bucket(KeyLearning.marked_at, months, end)
+    found = dict(session.execute(_published(
+        select(month, func.count()).select_from(KeyLearning).join(Post, Post.id == KeyLearning.post_id)
+        .join(Thread, Thread.id == Post.thread_id).join(Channel, Channel.id == Thread.channel_id)
+        .where(KeyLearning.marked_at >= _start_of(months[0]), ~Channel.is_anonymous).group_by(month))).all())
+    return tuple(found.get(index, 0) for index in range(len(months)))
+
+
+def _threads_by_channel(session: Session) -> dict[int, tuple[int, int, int]]:
+    """Channel id -> (listed threads, those answered, those a published key learning came from)."""
+    marked = select(Post.thread_id).join(KeyLearning, KeyLearning.post_id == Post.id).where(
+        visibility.where(visibility.BODY[:1], visibility.VISITOR, {"post": Post}))
+    rows = session.execute(
+        select(Thread.channel_id, func.count(), func.sum(case((Thread.reply_count > 0, 1), else_=0)),
+               func.sum(case((Thread.id.in_(marked), 1), else_=0)))
+        .where(visibility.thread_filter(_MEMBER, Thread)).group_by(Thread.channel_id)).all()
+    return {channel_id: (count, answered or 0, led or 0) for channel_id, count, answered, led in rows}
+
+
+def _sealed_threads_by_month(session: Session, months: list[date], end: date) -> dict[tuple[int, int], int]:
+    opened = _bucket(Thread.created_at, months, end)
+    return _counts(session, select(Thread.channel_id, opened, func.count())
+                   .join(Channel, and_(Channel.id == Thread.channel_id, Channel.is_anonymous))
+                   .where(visibility.thread_filter(_MEMBER, Thread), Thread.created_at >= _start_of(months[0]),
+                          Thread.created_at < _start_of(end))
+                   .group_by(Thread.channel_id, opened))
+
+
 def pulse(session: Session, now: datetime | None = None) -> Pulse:
-    """The pulse as of ``now`` (five reads, whatever the size of the forum)."""
-    today = to_site_time(now or utcnow()).date()
-    weeks, months = periods(today)
+    """The pulse as of ``now`` (six reads, whatever the size of the forum)."""
+    weeks, months = periods(to_site_time(now or utcnow()).date())
     next_week, next_month = weeks[-1] + timedelta(weeks=1), (months[-1] + timedelta(days=32)).replace(day=1)
     channels = session.execute(select(Channel).order_by(Channel.position, Channel.name)).scalars().all()
     named = [c for c in channels if c.kind in (ChannelKind.pilot, ChannelKind.theme) and not c.is_anonymous]
     sealed = [c for c in channels if c.is_anonymous]
-
-    week = _bucket(Post.created_at, weeks, next_week)
-    by_week = _counts(session, _published(
-        select(Thread.channel_id, week, func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
-        .join(Channel, Channel.id == Thread.channel_id)
-        .where(Post.created_at >= _start_of(weeks[0]), Post.created_at < _start_of(next_week),
-               Channel.kind.in_((ChannelKind.pilot, ChannelKind.theme)), ~Channel.is_anonymous)
-        .group_by(Thread.channel_id, week)))
-
-    month = _bucket(KeyLearning.marked_at, months, next_month)
-    learnings = dict(session.execute(_published(
-        select(month, func.count()).select_from(KeyLearning).join(Post, Post.id == KeyLearning.post_id)
-        .join(Thread, Thread.id == Post.thread_id).join(Channel, Channel.id == Thread.channel_id)
-        .where(KeyLearning.marked_at >= _start_of(months[0]), ~Channel.is_anonymous).group_by(month))).all())
-
-    marked = select(Post.thread_id).join(KeyLearning, KeyLearning.post_id == Post.id).where(
-        visibility.where(visibility.BODY[:1], visibility.VISITOR, {"post": Post}))
-    threads = session.execute(
-        select(Thread.channel_id, func.count(), func.sum(case((Thread.reply_count > 0, 1), else_=0)),
-               func.sum(case((Thread.id.in_(marked), 1), else_=0)))
-        .where(visibility.thread_filter(_MEMBER, Thread)).group_by(Thread.channel_id)).all()
-    threads_in = {channel_id: (count, answered or 0, led or 0) for channel_id, count, answered, led in threads}
-    no_threads = (0, 0, 0)
-
-    safe_month = _bucket(Post.created_at, months, next_month)
-    safe_posts = _counts(session, _published(
-        select(Thread.channel_id, safe_month, func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id)
-        .join(Channel, Channel.id == Thread.channel_id)
-        .where(Channel.is_anonymous, Post.created_at >= _start_of(months[0]), Post.created_at < _start_of(next_month))
-        .group_by(Thread.channel_id, safe_month)))
-    opened = _bucket(Thread.created_at, months, next_month)
-    safe_threads = _counts(session, select(Thread.channel_id, opened, func.count())
-                           .join(Channel, and_(Channel.id == Thread.channel_id, Channel.is_anonymous))
-                           .where(visibility.thread_filter(_MEMBER, Thread),
-                                  Thread.created_at >= _start_of(months[0]), Thread.created_at < _start_of(next_month))
-                           .group_by(Thread.channel_id, opened))
+    by_week = _posts_by_period(session, weeks, next_week, Channel.kind.in_((ChannelKind.pilot, ChannelKind.theme)),
+                               ~Channel.is_anonymous)
+    threads = _threads_by_channel(session)
+    safe_posts = _posts_by_period(session, months, next_month, Channel.is_anonymous)
+    safe_threads = _sealed_threads_by_month(session, months, next_month)
 
     def row(channel, counts, n):
         return Row(channel.name, channel.slug, tuple(counts.get((channel.id, index), 0) for index in range(n)))
+
+    def totals(channel):
+        return threads.get(channel.id, (0, 0, 0))
 
     return Pulse(
         weeks=[_start_of(day) for day in weeks], months=[_start_of(day) for day in months],
         pilots=[row(c, by_week, WEEKS) for c in named if c.kind == ChannelKind.pilot],
         themes=[row(c, by_week, WEEKS) for c in named if c.kind == ChannelKind.theme],
-        learnings=tuple(learnings.get(index, 0) for index in range(MONTHS)),
-        answered=[Row(c.name, c.slug, (answered, count - answered))
-                  for c in named for count, answered, _led in [threads_in.get(c.id, no_threads)]],
-        led=[Row(c.name, c.slug, (count, led))
-             for c in named for count, _answered, led in [threads_in.get(c.id, no_threads)]],
+        learnings=_learnings_by_month(session, months, next_month),
+        answered=[Row(c.name, c.slug, (totals(c)[1], totals(c)[0] - totals(c)[1])) for c in named],
+        led=[Row(c.name, c.slug, (totals(c)[0], totals(c)[2])) for c in named],
         safe_posts=[row(c, safe_posts, MONTHS) for c in sealed],
         safe_threads=[row(c, safe_threads, MONTHS) for c in sealed],
     )
