@@ -4,6 +4,7 @@ Ids are tag URIs (RFC 4151) built from the site's host and a thing's public id: 
 whatever its title or address becomes, as feed readers need.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -11,6 +12,12 @@ from xml.etree import ElementTree
 
 NS = "http://www.w3.org/2005/Atom"
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # "updated" of a feed with no entries
+# Characters XML 1.0 does not allow: one in a title would make the whole feed unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -35,9 +42,9 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _text(parent, tag: str, text: str, **attributes) -> ElementTree.Element:
-    element = ElementTree.SubElement(parent, f"{{{NS}}}{tag}", attributes)
-    element.text = text
+def _text(parent, tag: str, text: str | None, **attributes) -> ElementTree.Element:
+    element = ElementTree.SubElement(parent, f"{{{NS}}}{tag}", {key: _xml(value) for key, value in attributes.items()})
+    element.text = None if text is None else _xml(text)
     return element
 
 
@@ -50,21 +57,19 @@ def document(*, feed_id: str, title: str, self_url: str, alternate_url: str, aut
     _text(root, "title", title)
     _text(root, "updated", _stamp(max((entry.updated for entry in entries), default=EPOCH)))
     _text(_text(root, "author", None), "name", author)
-    ElementTree.SubElement(root, f"{{{NS}}}link", {"rel": "self", "href": self_url,
-                                                   "type": "application/atom+xml"})
-    ElementTree.SubElement(root, f"{{{NS}}}link", {"rel": "alternate", "href": alternate_url, "type": "text/html"})
+    _text(root, "link", None, rel="self", href=self_url, type="application/atom+xml")
+    _text(root, "link", None, rel="alternate", href=alternate_url, type="text/html")
     for entry in entries:
         element = ElementTree.SubElement(root, f"{{{NS}}}entry")
         _text(element, "id", entry.id)
         _text(element, "title", entry.title)
-        ElementTree.SubElement(element, f"{{{NS}}}link", {"rel": "alternate", "href": entry.link,
-                                                          "type": "text/html"})
+        _text(element, "link", None, rel="alternate", href=entry.link, type="text/html")
         _text(element, "updated", _stamp(entry.updated))
         _text(element, "published", _stamp(entry.published))
         if entry.author:
             _text(_text(element, "author", None), "name", entry.author)
         for term, label in entry.categories:
-            ElementTree.SubElement(element, f"{{{NS}}}category", {"term": term, "label": label})
+            _text(element, "category", None, term=term, label=label)
         _text(element, "summary", entry.summary)
         if entry.content_html:
             _text(element, "content", entry.content_html, type="html")

@@ -1,6 +1,8 @@
 """Atom feeds, read as a public visitor whoever asks: a feed reader carries no session, and a feed
 must not show one reader what another may not read."""
 
+import hashlib
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -10,7 +12,7 @@ from app.core.i18n import _
 from app.core.templating import templates
 from app.feeds import atom
 from app.forum.deps import page_number
-from app.learning import library
+from app.learning import briefing, library
 from app.safespace import service as safespace
 
 router = APIRouter(prefix="/feeds")
@@ -22,31 +24,36 @@ def _entry(entry: library.Entry, base_url: str) -> atom.AtomEntry:
     when = safespace.day_only if entry.is_anonymous else (lambda moment: moment)
     content = templates.get_template("feeds/_learning_content.html").render(
         entry=entry, base_url=base_url)
-    title = entry.thread_title if entry.covers_thread else _("%(title)s (post %(n)s)", title=entry.thread_title,
-                                                              n=entry.post_number)
     return atom.AtomEntry(
-        id=atom.tag_uri(base_url, f"key-learning/{entry.public_id}"), title=title,
+        id=atom.tag_uri(base_url, f"key-learning/{entry.public_id}"), title=briefing.title(entry),
         link=base_url + entry.path, updated=when(entry.updated_at), published=when(entry.marked_at),
         summary=str(entry.summary), content_html=content,
         author="" if entry.is_anonymous else (entry.author_name or _("Former member")),
         categories=[(slug, name) for slug, name, _kind in entry.concerns])
 
 
-@router.get("/learning.atom")
+@router.api_route("/learning.atom", methods=["GET", "HEAD"])
 def learning_feed(request: Request, session: SessionDep, pilot: str = "", theme: str = "", channel: str = "",
                   q: str = "", lessons: str = "", page: str = "1"):
     """The newest key learnings of the library (or of one of its filters), as a visitor reads them."""
     filters = library.Filters(pilot=pilot, theme=theme, channel=channel, q=q, lessons=lessons == "1",
                               page=page_number(page))
-    shelf = library.shelf(session, None, filters)
+    shelf = library.shelf(session, None, filters, marked=False)
     if shelf.problems:
         return Response(" ".join(shelf.problems.fields.values()), status_code=422, media_type="text/plain")
     base_url = get_settings().base_url.rstrip("/")
     query = library.query_string(filters)
+    described = briefing.described(session, None, filters)
     body = atom.document(
         feed_id=atom.tag_uri(base_url, "learning" + (f"?{query}" if query else "")),
-        title=_("%(site)s: key learnings", site=get_settings().site_name), author=get_settings().site_name,
+        title=_("%(site)s: key learnings", site=get_settings().site_name) + (
+            f" ({described})" if query else ""), author=get_settings().site_name,
         self_url=f"{base_url}/feeds/learning.atom" + (f"?{query}" if query else ""),
         alternate_url=f"{base_url}/learning" + (f"?{query}" if query else ""),
         entries=[_entry(entry, base_url) for entry in shelf.entries])
-    return Response(body, media_type=ATOM, headers={"Cache-Control": "public, max-age=300"})
+    # The same for every reader: shared caches may keep it a minute (a hidden post leaves it that soon).
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "public, max-age=60", "ETag": tag, "Vary": "Accept-Language"}
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=ATOM, headers=headers)

@@ -28,7 +28,7 @@ from markdown_it.token import Token
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_-]{3,30})(?![\w@-])", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:(left|center|right)")
 # Control characters never reach plain text: search uses two of them to mark matches.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")  # and what XML cannot hold
 _BLOCK_END = re.compile(r"(</(?:p|li|h[1-6]|blockquote|pre|tr|th|td)>|<br\s*/?>|<hr\s*/?>)", re.I)
 
 _TAGS = {

@@ -67,6 +67,7 @@ class Entry:
     channel_slug: str
     channel_name: str
     is_anonymous: bool
+    is_public: bool  # its channel is public: a visitor may read it
     pseudonym: str | None  # in the safe space: the post's, and nothing else of its author
     author_handle: str | None
     author_name: str | None
@@ -171,7 +172,7 @@ def entries(session: Session, reader: visibility.Audience, ids: list[int], marks
                Post.public_id.label("post_public_id"), Post.number, Post.pseudonym,
                Thread.public_id.label("thread_public_id"), Thread.slug, Thread.title,
                Channel.slug.label("channel_slug"), Channel.name.label("channel_name"), Channel.is_anonymous,
-               Member.handle, Member.display_name)
+               Channel.visibility, Member.handle, Member.display_name)
         .join(Post, Post.id == KeyLearning.post_id).join(Thread, Thread.id == Post.thread_id)
         .join(Channel, Channel.id == Thread.channel_id)
         .outerjoin(Member, and_(Member.id == Post.author_id, ~Channel.is_anonymous))
@@ -198,6 +199,7 @@ def _entry(row, marked, concerns, lesson) -> Entry:
         post_public_id=row.post_public_id, post_number=row.number, thread_public_id=row.thread_public_id,
         thread_slug=row.slug, thread_title=row.title, channel_slug=row.channel_slug,
         channel_name=row.channel_name, is_anonymous=row.is_anonymous,
+        is_public=visibility.can_read_channel(visibility.VISITOR, row),
         pseudonym=row.pseudonym if row.is_anonymous else None,
         author_handle=None if row.is_anonymous else row.handle,
         author_name=None if row.is_anonymous else row.display_name, concerns=concerns, lesson=lesson)

@@ -1,5 +1,6 @@
 """The learning library's pages: a GET form that works without JavaScript (htmx swaps the results)."""
 
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -48,37 +49,63 @@ def show_library(request: Request, session: SessionDep, viewer: OptionalUser, pi
                   status_code=422 if shelf.problems else 200)
 
 
-def _briefing(session, viewer, pilot, theme, channel, q, lessons, pick):
-    filters = library.Filters(pilot=pilot, theme=theme, channel=channel, q=q, lessons=lessons == "1")
-    picks = tuple(dict.fromkeys(value for value in pick if value))
-    return filters, picks, briefing.make(session, viewer, filters, picks)
-
-
 PickQuery = Annotated[list[str], Query()]
 
 
+@dataclass(frozen=True)
+class BriefingQuery:
+    """A briefing's query: the library's filters, or hand-picked key learnings; public: as a visitor reads it."""
+
+    filters: library.Filters
+    picks: tuple[str, ...]
+    chosen: bool
+    public: bool
+
+    def url(self, path: str, **changes) -> str:
+        public = changes.get("public", self.public)
+        query = urlencode([*self.filters.query(page="").items(), *(("pick", value) for value in self.picks),
+                           *([("public", "1")] if public else [])])
+        return f"{path}?{query}" if query else path
+
+
+def briefing_query(pilot: str = "", theme: str = "", channel: str = "", q: str = "", lessons: str = "",
+                   pick: PickQuery = (), chosen: str = "", public: str = "") -> BriefingQuery:
+    filters = library.Filters(pilot=pilot, theme=theme, channel=channel, q=q, lessons=lessons == "1")
+    return BriefingQuery(filters=filters, picks=tuple(dict.fromkeys(value for value in pick if value)),
+                         chosen=chosen == "1", public=public == "1")
+
+
+BriefingDep = Annotated[BriefingQuery, Depends(briefing_query)]
+
+
+def _make(session, viewer, asked: BriefingQuery) -> briefing.Briefing:
+    return briefing.make(session, viewer, asked.filters, asked.picks, chosen=asked.chosen, public=asked.public)
+
+
 @router.get("/briefing")
-def show_briefing(request: Request, session: SessionDep, viewer: OptionalUser, pilot: str = "", theme: str = "",
-                  channel: str = "", q: str = "", lessons: str = "", pick: PickQuery = ()):
-    filters, picks, made = _briefing(session, viewer, pilot, theme, channel, q, lessons, pick)
-    query = urlencode([*filters.query(page="").items(), *(("pick", value) for value in picks)])
-    context = {"briefing": made, "filters": filters, "problems": made.problems.fields,
+def show_briefing(request: Request, session: SessionDep, viewer: OptionalUser, asked: BriefingDep):
+    made = _make(session, viewer, asked)
+    context = {"briefing": made, "filters": asked.filters, "problems": made.problems.fields,
                "base_url": get_settings().base_url.rstrip("/"), "lesson_parts": briefing.lesson_parts,
-               "markdown_url": "/learning/briefing.md" + (f"?{query}" if query else ""),
-               "back_url": library_url(filters)}
+               "title": briefing.title, "source": briefing.source, "concern_names": briefing.concern_names,
+               "sharing_notice": briefing.sharing_notice(made) if made.members_only else "",
+               "markdown_url": asked.url("/learning/briefing.md"),
+               "public_url": asked.url("/learning/briefing", public=True), "back_url": library_url(asked.filters)}
     return render(request, "learning/briefing_show.html", context, status_code=422 if made.problems else 200)
 
 
 @router.get("/briefing.md")
-def download_briefing(session: SessionDep, viewer: OptionalUser, pilot: str = "", theme: str = "", channel: str = "",
-                      q: str = "", lessons: str = "", pick: PickQuery = ()):
-    _filters, _picks, made = _briefing(session, viewer, pilot, theme, channel, q, lessons, pick)
+def download_briefing(session: SessionDep, viewer: OptionalUser, asked: BriefingDep):
+    made = _make(session, viewer, asked)
     if made.problems:
         return Response(" ".join(made.problems.fields.values()), status_code=422, media_type="text/plain")
     settings = get_settings()
-    text = briefing.markdown(made, base_url=settings.base_url.rstrip("/"), site_name=settings.site_name)
+    text = briefing.markdown(made, base_url=settings.base_url.rstrip("/"), site_name=settings.site_name,
+                             library_path=library_url(asked.filters))
+    named = "-".join(filter(None, [asked.filters.pilot, asked.filters.theme, "chosen" if asked.picks else ""]))
     return Response(text, media_type="text/markdown; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="key-learnings-{made.made_at:%Y-%m-%d}.md"'})
+        "Content-Disposition": f'attachment; filename="key-learnings-{named + "-" if named else ""}'
+                               f'{made.made_at:%Y-%m-%d}.md"'})
 
 
 @pulse_router.get("/pulse")

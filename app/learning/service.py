@@ -170,9 +170,9 @@ def remove(session: Session, key_learning: KeyLearning) -> None:
 
 
 def _index(session: Session, key_learning: KeyLearning, post: Post, thread: Thread) -> None:
-    summary = f"{key_learning.summary} {key_learning.others_could_try}"
-    search.index_learning(session, key_learning_id=key_learning.id, summary=summary,
-                          body=f"{thread.title} {plain_text(post.body_html)}")
+    """The summary apart (it is shown with the words found marked), the rest as the body."""
+    search.index_learning(session, key_learning_id=key_learning.id, summary=key_learning.summary,
+                          body=f"{key_learning.others_could_try} {thread.title} {plain_text(post.body_html)}")
 
 
 # Following the posts --------------------------------------------------------------------------------

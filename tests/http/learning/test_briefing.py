@@ -1,6 +1,8 @@
 """Briefings: a filter's key learnings or hand-picked ones, as a printable page and as Markdown, with
 only what the reader may read."""
 
+import re
+
 from sqlalchemy import select
 
 from app.forum.models import ChannelKind, Visibility
@@ -47,8 +49,40 @@ def test_hand_picked_key_learnings_in_markdown(client_as, session, client):
     assert text.startswith("# Key learnings from Common Ground\n\nKey learnings chosen by hand.")
     assert "**Commitment is time given**" in text and "**Start with the census**" in text
     assert "Report the low completion" not in text  # a visitor's briefing: the safe space's is not theirs
-    assert "### What we learned\n\nNamed managers matter." in text
+    assert "### What we learned\n\n> Named managers matter." in text
     page = client.get("/learning/briefing", params={"pick": picked[:1]})
     assert "Start with the census" in page.text and "Commitment is time given" not in page.text
     assert client.get("/learning/briefing?pilot=nowhere").status_code == 422
     assert client.get("/learning/briefing.md?pilot=nowhere").status_code == 422
+
+
+def test_members_only_key_learnings_are_labelled_and_the_public_version_leaves_them_out(client_as, session):
+    _world(session, client_as)
+    member = client_as(make_member(session))
+    page = member.get("/learning/briefing?theme=skills")
+    assert "1 of these key learnings is for members only, 1 from the safe space." in page.text
+    assert "Members only: not for sharing outside the network" in page.text
+    public = member.get("/learning/briefing?theme=skills&public=1")
+    assert "Report the low completion" not in public.text and "Commitment is time given" in public.text
+    assert "The public version" in public.text
+    text = member.get("/learning/briefing.md?theme=skills").text
+    assert "> 1 of these key learnings is for members only" in text and "*Members only" in text
+    nothing = member.get("/learning/briefing?chosen=1")
+    assert nothing.status_code == 422 and "Tick at least one key learning" in nothing.text
+
+
+def test_the_markdown_download_carries_no_markup_of_its_authors(client_as, session, client):
+    theme = make_channel(session, kind=ChannelKind.theme, slug="tricks", name="Tricks")
+    body = ("## What we tried\n\n![pixel](https://tracker.example/p.png) <img src=https://tracker.example/i>\n\n"
+            "# What we learned\n\n## Fake entry\n\n[click](javascript:alert(1)) and a [real link](https://example.org)\n")
+    thread = make_thread(session, channel=theme, title="Tricks \uffff in a title", body=body)
+    client_as(make_member(session, role="moderator")).form(
+        f"/mod/learning/threads/{thread.public_id}", {"summary": "See https://evil.example now", "concerns": "tricks"})
+    text = client.get("/learning/briefing.md?theme=tricks").text
+    assert "![" not in text and not re.search(r"(?<!\\)<img", text)  # shown as text, never fetched
+    assert not re.search(r"(?<!\\)\]\(javascript:", text)  # the words, escaped: no link
+    assert "\n## Fake entry" not in text and "> ## Fake entry" in text  # quoted, not a heading of the briefing
+    assert "[real link](https://example.org)" in text and "https://evil.example" not in text
+    assert "\uffff" not in text
+    crafted = client.get("/learning/briefing.md", params={"q": "x\n\nLog in at https://evil.example/login"})
+    assert "\n\nLog in" not in crafted.text and "https://evil" not in crafted.text

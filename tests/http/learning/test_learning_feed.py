@@ -69,3 +69,19 @@ def test_the_feed_is_atom_with_stable_ids_and_only_what_visitors_read(client_as,
     assert filtered.find(f"{A}link[@rel='alternate']").get("href").endswith("/learning?pilot=harbour")
     assert client.get("/feeds/learning.atom?theme=nope").status_code == 422
     assert 'href="/feeds/learning.atom?theme=growth"' in client.get("/learning?theme=growth").text
+
+
+def test_the_feed_survives_characters_xml_cannot_hold_and_answers_conditional_requests(client_as, session, client):
+    theme = make_channel(session, kind=ChannelKind.theme, slug="odd", name="Odd")
+    thread = make_thread(session, channel=theme, title="Normal looking \uffff title")
+    client_as(make_member(session, role="moderator")).form(
+        f"/mod/learning/threads/{thread.public_id}", {"summary": "Odd \ufffe summary", "concerns": "odd"})
+    root = _feed(client)
+    _required(root)
+    first = client.get("/feeds/learning.atom")
+    assert first.headers["cache-control"].startswith("public") and first.headers["etag"]
+    again = client.get("/feeds/learning.atom", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    assert client.head("/feeds/learning.atom").status_code == 200
+    filtered = _feed(client, "?theme=odd")
+    assert filtered.find(A + "title").text.endswith("(Theme: Odd)")
