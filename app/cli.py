@@ -230,6 +230,35 @@ def release() -> None:
     console.print(f"Published {release_now()} safe-space posts.")
 
 
+digest_app = typer.Typer(help="Email digests", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("run")
+def digest_run(
+    frequency: str = typer.Option("", help="daily or weekly: only those subscriptions"),
+    period: str = typer.Option("", help="send this period (2026-12-01, 2026-W48), the current one included"),
+) -> None:
+    """Build and send the digests that are due and not sent yet (safe to run again, or twice at once)."""
+    from rich.progress import Progress
+
+    from app.digest import sending, windows
+
+    if frequency and frequency not in ("daily", "weekly"):
+        raise typer.BadParameter("daily or weekly", param_hint="--frequency")
+    if period:
+        try:
+            windows.parse(period)
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--period") from error
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Digests", total=None)
+        summary = sending.run(frequency=frequency or None, period=period or None,
+                              progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(f"Sent {summary.sent}, skipped {summary.empty} empty, {summary.failed} failed, "
+                  f"{summary.already} already sent or not due.")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="HOST"), port: int = typer.Option(8000, envvar="PORT"),

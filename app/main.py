@@ -30,6 +30,7 @@ from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, Securit
 from app.core.static import CachedStaticFiles
 from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
+from app.digest.routes import router as digest_router
 from app.feeds.routes import router as feeds_router
 from app.forum import lifecycle, schedule
 from app.forum.routes import router as forum_router
@@ -125,6 +126,7 @@ def create_app() -> FastAPI:
     app.include_router(learning_router)
     app.include_router(pulse_router)
     app.include_router(feeds_router)
+    app.include_router(digest_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(moderation_thread_router)

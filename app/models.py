@@ -11,6 +11,7 @@ from app.accounts.models import (  # noqa: F401
 from app.core.db import metadata  # noqa: F401
 from app.core.ratelimit import RateLimitHit  # noqa: F401
 from app.core.site_settings import SiteSetting  # noqa: F401
+from app.digest.models import DigestDelivery, Subscription, SubscriptionChannel  # noqa: F401
 from app.forum.models import (  # noqa: F401
     Channel,
     Post,

@@ -4,6 +4,7 @@ import asyncio
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -19,7 +20,9 @@ def build_message(
 ) -> EmailMessage:
     """A multipart message (text, and HTML when given) from the site's sender."""
     settings = get_settings()
-    message = EmailMessage()
+    # Lines up to RFC 5322's 998 characters: folding a long header with no space in it (a
+    # List-Unsubscribe URL) would turn it into encoded words that mail programs cannot follow.
+    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
     message["From"] = settings.email_from
     message["To"] = to
     message["Subject"] = subject

@@ -160,6 +160,16 @@ def shelf(session: Session, viewer: Viewer | None, filters: Filters, *, per_page
     return result
 
 
+def marked_between(session: Session, reader: visibility.Audience, start, end,
+                   channel_ids: set[int] | None = None) -> list[Entry]:
+    """The key learnings marked in [start, end) that the reader may read, oldest first (digests)."""
+    query = _readable(reader).where(KeyLearning.marked_at >= start, KeyLearning.marked_at < end)
+    if channel_ids is not None:
+        query = query.where(Thread.channel_id.in_(channel_ids))
+    ids = list(session.execute(query.order_by(KeyLearning.marked_at, KeyLearning.public_id)).scalars())
+    return entries(session, reader, ids)
+
+
 def entries(session: Session, reader: visibility.Audience, ids: list[int], marks: dict | None = None) -> list[Entry]:
     """The key learnings with these ids, in this order, with their pilots and themes (those the reader
     may read) and lesson parts: three reads."""

@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Responses htmx swaps into a page; they are checked in place by test_axe_after_htmx_swaps.
 FRAGMENT_TEMPLATES = {"forum/reply_created.html", "forum/post_updated.html"}
+# Emails, not pages (tests/unit/digest checks what they hold).
+EMAIL_TEMPLATES = {"digest/digest_email.html"}
 
 # template -> (signed in as, URL ({placeholders} from the Sample), what only that template draws)
 PAGES = {
@@ -52,6 +54,7 @@ PAGES = {
     "learning/library_show.html": (None, "/learning", ".learning-list .learning"),
     "learning/briefing_show.html": ("member", "/learning/briefing?theme=sharing-data", ".briefing-entry h3"),
     "learning/pulse_show.html": ("member", "/pulse", "svg.chart rect.bar"),
+    "digest/unsubscribe_show.html": (None, "/digest/unsubscribe/not-a-real-token", "main a[href='/']"),
     "moderation/key_learning_edit.html": ("moderator", "/mod/learning/threads/{thread_id}", "#field-concerns input"),
     "moderation/key_learning_unmark.html": ("moderator", "/mod/learning/{key_learning}/unmark",
                                             "form[action$='/unmark']"),
@@ -90,7 +93,7 @@ def page_templates() -> set[str]:
     """Templates of whole pages: not includes (_*.html), base.html or htmx fragments."""
     found = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.html")}
     pages = {t for t in found if not Path(t).name.startswith("_") and t != "base.html"}
-    return pages - FRAGMENT_TEMPLATES
+    return pages - FRAGMENT_TEMPLATES - EMAIL_TEMPLATES
 
 
 def test_every_page_template_has_axe_coverage():

@@ -1,0 +1,152 @@
+"""Sending digests through the delivery ledger: one row per (subscription, period), claimed before a
+digest is built and marked when it is sent, so that a repeated, crashed or concurrent run sends each
+digest once.
+
+Each digest is claimed in a short transaction of its own (on PostgreSQL with FOR UPDATE SKIP LOCKED,
+so two runs at once never take the same row; SQLite takes one writer at a time), built and sent with
+no transaction open, then marked in another. A run that dies between sending and marking leaves the
+row "sending": after STALE another run sends it again, under the same Message-ID. Failures are kept
+on the row and tried again with backoff, up to MAX_ATTEMPTS; an address refused for good (a 5xx
+reply for it) suspends its subscription, and its owner's settings say why.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosmtplib
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from app.accounts.models import Member
+from app.core import email
+from app.core.db import Database, get_database
+from app.core.timeutil import as_utc, utcnow
+from app.digest import content, messages, windows
+from app.digest.models import DeliveryStatus, DigestDelivery, Subscription, SubscriptionChannel
+
+MAX_ATTEMPTS = 5
+STALE = timedelta(minutes=15)
+BACKOFF = timedelta(minutes=10)  # doubled after each failure
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    already: int = 0  # sent before, given up, waiting for a retry, or being sent by another run
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+def due(session: Session, now: datetime, *, frequency: str | None = None, period: str | None = None) -> list:
+    """(subscription id, period) for every active subscription with a digest due now, or of ``period``."""
+    named = windows.parse(period) if period else None
+    query = select(Subscription.id, Subscription.frequency, Subscription.weekday).where(
+        Subscription.confirmed_at.is_not(None), Subscription.suspended_at.is_(None))
+    if frequency or named:
+        query = query.where(Subscription.frequency == (named.frequency if named else frequency))
+    rows = session.execute(query.order_by(Subscription.id)).all()
+    return [(key, named or windows.due(every, now, weekday)) for key, every, weekday in rows]
+
+
+def run(*, now: datetime | None = None, frequency: str | None = None, period: str | None = None,
+        database: Database | None = None, progress: Callable[[int, int], None] | None = None,
+        transport: Callable = email.send) -> Summary:
+    """Send every digest due (or of ``period``) that is not sent yet; ``progress(done, total)``."""
+    database = database or get_database()
+    now = now or utcnow()
+    with database.session(write=False) as session:
+        todo = due(session, now, frequency=frequency, period=period)
+    summary = Summary()
+    for done, (subscription_id, when) in enumerate(todo, start=1):
+        summary.add(deliver(database, subscription_id, when, now=now, transport=transport))
+        if progress:
+            progress(done, len(todo))
+    return summary
+
+
+def deliver(database: Database, subscription_id: int, period: windows.Period, *, now: datetime,
+            transport: Callable) -> str:
+    """Claim, build, send and record one digest; returns what became of it (a Summary field)."""
+    with database.session() as session:
+        delivery_id = _claim(session, subscription_id, period.key, now)
+        session.commit()
+    if delivery_id is None:
+        return "already"
+    with database.session(write=False) as session:
+        subscription = session.get(Subscription, subscription_id)
+        member = session.get(Member, subscription.member_id) if subscription.member_id else None
+        chosen = None if subscription.all_channels else set(session.execute(
+            select(SubscriptionChannel.channel_id).where(SubscriptionChannel.subscription_id == subscription_id)
+        ).scalars())
+        digest = content.build(session, reader=content.audience(member), channel_ids=chosen, period=period)
+        address = member.email if member else subscription.email
+        message = None if digest.is_empty else messages.digest_message(
+            digest, subscription, to=address, delivery_id=delivery_id)
+    if message is None:
+        return _record(database, delivery_id, DeliveryStatus.empty, now=now)
+    try:
+        transport(message)
+    except (aiosmtplib.SMTPException, OSError) as error:
+        return _failed(database, delivery_id, subscription_id, error, now=now)
+    return _record(database, delivery_id, DeliveryStatus.sent, now=now)
+
+
+def _claim(session: Session, subscription_id: int, period: str, now: datetime) -> int | None:
+    """The ledger row of this digest, taken for this run; None if it is not this run's to send."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(DigestDelivery).values(subscription_id=subscription_id, period=period,
+                                                  status=DeliveryStatus.failed, attempts=0, last_error="",
+                                                  created_at=now)
+                    .on_conflict_do_nothing(index_elements=["subscription_id", "period"]))
+    query = select(DigestDelivery).where(DigestDelivery.subscription_id == subscription_id,
+                                         DigestDelivery.period == period)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    delivery = session.execute(query).scalar_one_or_none()
+    if delivery is None or not _mine(delivery, now):
+        return None
+    delivery.status, delivery.claimed_at, delivery.attempts = DeliveryStatus.sending, now, delivery.attempts + 1
+    session.add(delivery)
+    session.flush()
+    return delivery.id
+
+
+def _mine(delivery: DigestDelivery, now: datetime) -> bool:
+    if delivery.status in (DeliveryStatus.sent, DeliveryStatus.empty):
+        return False
+    if delivery.status == DeliveryStatus.sending:
+        return delivery.claimed_at is None or as_utc(delivery.claimed_at) <= now - STALE
+    return delivery.attempts < MAX_ATTEMPTS and (
+        delivery.next_attempt_at is None or as_utc(delivery.next_attempt_at) <= now)
+
+
+def _record(database: Database, delivery_id: int, status: str, *, now: datetime) -> str:
+    with database.session() as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        delivery.status, delivery.last_error, delivery.next_attempt_at = status, "", None
+        delivery.sent_at = now if status == DeliveryStatus.sent else None
+        session.add(delivery)
+        session.commit()
+    return "sent" if status == DeliveryStatus.sent else "empty"
+
+
+def _failed(database: Database, delivery_id: int, subscription_id: int, error: Exception, *, now: datetime) -> str:
+    code = getattr(error, "code", None)
+    refused = isinstance(error, aiosmtplib.SMTPRecipientsRefused) or (isinstance(code, int) and 500 <= code < 600)
+    with database.session() as session:
+        delivery = session.get(DigestDelivery, delivery_id)
+        delivery.status, delivery.last_error = DeliveryStatus.failed, f"{type(error).__name__}: {error}"[:300]
+        delivery.next_attempt_at = now + BACKOFF * 2 ** (delivery.attempts - 1)
+        session.add(delivery)
+        if refused:
+            subscription = session.get(Subscription, subscription_id)
+            subscription.suspended_at, subscription.suspended_reason = now, delivery.last_error
+            session.add(subscription)
+        session.commit()
+    return "failed"

@@ -1,0 +1,230 @@
+"""Digests through a real SMTP server (aiosmtpd): headers, both parts, what each reader may see, and a
+ledger that sends each digest once whatever runs, fails or dies."""
+
+import email
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from alembic import command
+from sqlalchemy import func, select, update
+
+from app.accounts.models import Member, Viewer
+from app.cli import alembic_config
+from app.core import email as transport_module
+from app.core.config import get_settings
+from app.core.db import Database
+from app.digest import sending
+from app.digest.models import DeliveryStatus, DigestDelivery, Subscription
+from app.forum import lifecycle, posting
+from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
+from tests.factories import first_post, password_hash
+
+NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # a Friday: the week of 23 November (2026-W48) is due
+IN_PERIOD = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class Collector(Message):
+    def __init__(self, refuse: str = "") -> None:
+        super().__init__()
+        self.messages, self.refuse = [], refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
+        if self.refuse and address == self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def handle_message(self, message) -> None:
+        self.messages.append(email.message_from_bytes(message.as_bytes(), policy=policy.default))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    handler = Collector(refuse="gone@example.org")
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield handler, f"smtp://127.0.0.1:{controller.port}"
+    controller.stop()
+
+
+def _member(session, handle: str) -> Member:
+    member = Member(email=f"{handle}@example.org", handle=handle, display_name=f"{handle.title()} Person",
+                    password_hash=password_hash(), created_at=NOW - timedelta(days=400))
+    session.add(member)
+    session.flush()
+    return member
+
+
+def _at(session, thread, moment) -> None:
+    session.execute(update(Thread).where(Thread.id == thread.id).values(created_at=moment))
+    session.execute(update(Post).where(Post.thread_id == thread.id).values(created_at=moment))
+
+
+@pytest.fixture
+def world(scratch_database_url):
+    """Threads of the week in a public theme, a members-only one and the safe space; a hidden, a
+    deleted and a held thread; a member's digest, two visitors' (one refused by the server), and an
+    unconfirmed one."""
+    command.upgrade(alembic_config(scratch_database_url), "head")
+    db = Database(scratch_database_url)
+    with db.session() as session:
+        public = Channel(slug="skills", name="Skills", kind=ChannelKind.theme)
+        private = Channel(slug="leaders", name="Leaders", kind=ChannelKind.theme, visibility=Visibility.members)
+        safe = Channel(slug="safe-space", name="Safe space", kind=ChannelKind.safe_space,
+                       visibility=Visibility.members, is_anonymous=True)
+        session.add_all([public, private, safe])
+        session.flush()
+        author, reader = _member(session, "author"), _member(session, "reader")
+        made = {}
+        for key, channel, title in (("public", public, "Bootcamp results"), ("private", private, "Board matters"),
+                                    ("safe", safe, "Our pilot stalled"), ("hidden", public, "Soon hidden"),
+                                    ("deleted", public, "Soon deleted")):
+            thread, problems = posting.start_thread(session, channel=channel, author=Viewer.of(author), title=title,
+                                                    body=f"Words about {title.lower()}.", confirmed_guidelines=True)
+            assert thread is not None, problems.fields
+            made[key] = thread
+        lifecycle.hide(session, post=first_post(session, made["hidden"]), thread=made["hidden"])
+        lifecycle.delete_post(session, post=first_post(session, made["deleted"]), thread=made["deleted"])
+        newcomer = _member(session, "newcomer")
+        newcomer.created_at = NOW
+        held, _ = posting.start_thread(session, channel=safe, author=Viewer.of(newcomer), title="Held for now",
+                                       body="Waiting.", confirmed_guidelines=True)
+        for thread in [*made.values(), held]:
+            _at(session, thread, IN_PERIOD)
+        session.add_all([
+            Subscription(member_id=reader.id, confirmed_at=NOW), Subscription(email="visitor@example.org",
+                                                                              confirmed_at=NOW),
+            Subscription(email="gone@example.org", confirmed_at=NOW), Subscription(email="unconfirmed@example.org")])
+        session.commit()
+    yield db
+    db.dispose()
+
+
+def _run(db, url, now=NOW, **options):
+    return sending.run(now=now, database=db, transport=lambda message: transport_module.send(message, url), **options)
+
+
+def _to(handler, address):
+    return [message for message in handler.messages if message["To"] == address]
+
+
+def test_digests_arrive_with_list_headers_both_parts_and_only_what_each_reader_may_see(world, smtp):
+    handler, url = smtp
+    summary = _run(world, url)
+    assert (summary.sent, summary.failed) == (2, 1)  # the member, the visitor; the refused address
+    member, visitor = _to(handler, "reader@example.org")[0], _to(handler, "visitor@example.org")[0]
+    base = get_settings().base_url.rstrip("/")
+    for message in (member, visitor):
+        assert message["List-Unsubscribe"].startswith(f"<{base}/digest/unsubscribe/")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and message["List-Id"]
+        assert message["Message-ID"] and message["Date"] and message.get_content_type() == "multipart/alternative"
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert "Bootcamp results" in text and f"{base}/t/" in text and f'href="{base}/t/' in html
+        assert 'style="' in html and "<style" not in html  # the CSS inlined
+        for gone in ("Soon hidden", "Soon deleted", "Held for now"):
+            assert gone not in text and gone not in html
+    member_text = member.get_body(("plain",)).get_content()
+    assert "Board matters (Author Person)" in member_text and "Our pilot stalled (Participant A)" in member_text
+    safe_part = next(block for block in member_text.split("\n\n") if block.startswith("Safe space"))
+    assert "Our pilot stalled" in safe_part and "Author" not in safe_part  # the pseudonym alone
+    visitor_text = visitor.get_body(("plain",)).get_content()
+    assert "Board matters" not in visitor_text and "Our pilot stalled" not in visitor_text
+    assert "unconfirmed@example.org" not in [m["To"] for m in handler.messages]
+
+
+def test_running_again_sends_nothing_and_a_refused_address_is_suspended(world, smtp):
+    handler, url = smtp
+    _run(world, url)
+    again = _run(world, url)
+    assert again.sent == 0 and len(handler.messages) == 2
+    with world.session(write=False) as session:
+        refused = session.execute(select(Subscription).where(Subscription.email == "gone@example.org")).scalar_one()
+        assert refused.suspended_at is not None and "550" in refused.suspended_reason
+
+
+def test_an_interrupted_run_leaves_the_rest_to_the_next(world, smtp):
+    handler, url = smtp
+
+    def stop_after_one(done, total):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(world, url, progress=stop_after_one)
+    assert len(handler.messages) == 1
+    _run(world, url)
+    addresses = sorted(message["To"] for message in handler.messages)
+    assert addresses == ["reader@example.org", "visitor@example.org"]  # each once
+
+
+def test_a_run_that_died_while_sending_is_taken_over_later_under_the_same_message_id(world, smtp):
+    handler, url = smtp
+
+    def dies(message):
+        raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        sending.run(now=NOW, database=world, transport=dies)  # died sending the member's digest
+    soon = _run(world, url)
+    assert (soon.sent, soon.already) == (1, 1)  # the visitor's; the member's is "sending": another run's?
+    later = _run(world, url, now=NOW + sending.STALE + timedelta(minutes=1))
+    assert later.sent == 1 and len(_to(handler, "reader@example.org")) == 1
+    with world.session(write=False) as session:
+        delivery = session.execute(select(DigestDelivery).join(Subscription).where(
+            Subscription.member_id.is_not(None))).scalar_one()
+    assert _to(handler, "reader@example.org")[0]["Message-ID"].startswith(f"<digest-{delivery.id}-2026-W48@")
+
+
+def test_smtp_down_records_failures_and_a_later_run_sends_them(world, smtp):
+    handler, url = smtp
+    down = f"smtp://127.0.0.1:{_free_port()}"
+    summary = _run(world, down)
+    assert summary.sent == 0 and summary.failed == 3
+    with world.session(write=False) as session:
+        rows = session.execute(select(DigestDelivery)).scalars().all()
+        assert {row.status for row in rows} == {DeliveryStatus.failed} and all(row.last_error for row in rows)
+        assert all(row.sent_at is None and row.attempts == 1 for row in rows)
+    assert _run(world, url).sent == 0  # backing off
+    assert _run(world, url, now=NOW + sending.BACKOFF + timedelta(minutes=1)).sent == 2
+
+
+def test_two_runs_at_once_send_each_digest_once(world, smtp):
+    handler, url = smtp
+    barrier = threading.Barrier(2)
+
+    def slow(message):
+        time.sleep(0.2)
+        transport_module.send(message, url)
+
+    def one_run():
+        barrier.wait()
+        sending.run(now=NOW, database=world, transport=slow)
+
+    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=60)
+    assert sorted(message["To"] for message in handler.messages) == ["reader@example.org", "visitor@example.org"]
+    with world.session(write=False) as session:
+        assert session.execute(select(func.count()).select_from(DigestDelivery)).scalar_one() == 3
+
+
+def test_a_named_period_and_an_empty_one(world, smtp):
+    handler, url = smtp
+    empty = _run(world, url, period="2026-W40")
+    assert empty.empty == 3 and not handler.messages  # nothing new that week: nothing sent
+    assert _run(world, url, period="2026-W40").already == 3
