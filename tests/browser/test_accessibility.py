@@ -55,6 +55,7 @@ PAGES = {
     "learning/briefing_show.html": ("member", "/learning/briefing?theme=sharing-data", ".briefing-entry h3"),
     "learning/pulse_show.html": ("member", "/pulse", "svg.chart rect.bar"),
     "digest/unsubscribe_show.html": (None, "/digest/unsubscribe/not-a-real-token", "main a[href='/']"),
+    "digest/digest_settings_edit.html": ("member", "/settings/digest", "#field-frequency input"),
     "moderation/key_learning_edit.html": ("moderator", "/mod/learning/threads/{thread_id}", "#field-concerns input"),
     "moderation/key_learning_unmark.html": ("moderator", "/mod/learning/{key_learning}/unmark",
                                             "form[action$='/unmark']"),

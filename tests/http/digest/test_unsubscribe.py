@@ -40,3 +40,24 @@ def test_a_members_digest_is_turned_off_and_a_forged_link_unsubscribes_no_one(cl
 
 def test_other_posts_still_need_their_csrf_token(client, session):
     assert client.post("/signout").status_code == 403
+
+
+def test_a_member_sets_their_digest_and_bad_choices_are_kept_with_an_error(client_as, session):
+    from tests.factories import make_channel
+
+    channel = make_channel(session, name="Skills")
+    member = make_member(session)
+    browser = client_as(member)
+    assert 'id="frequency-none" name="frequency" value="" checked' in browser.get("/settings/digest").text
+    refused = browser.form("/settings/digest", {"frequency": "weekly", "weekday": "3", "scope": "chosen"})
+    assert refused.status_code == 422 and "Choose at least one channel" in refused.text
+    assert 'value="3" selected' in refused.text  # the choice kept
+    saved = browser.form("/settings/digest", {"frequency": "weekly", "weekday": "3", "scope": "chosen",
+                                               "channels": str(channel.id)})
+    assert saved.status_code == 303
+    subscription = session.execute(select(Subscription).where(Subscription.member_id == member.id)).scalar_one()
+    assert (subscription.frequency, subscription.weekday, subscription.all_channels) == ("weekly", 3, False)
+    assert subscription.confirmed_at is not None
+    browser.form("/settings/digest", {"frequency": ""})
+    assert _count(session) == 0
+    assert client_as(make_member(session)).get("/settings/digest").status_code == 200
