@@ -32,6 +32,7 @@ from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
 from app.digest.routes import router as digest_router
 from app.digest.routes import settings_router as digest_settings_router
+from app.digest.routes import subscribe_router
 from app.feeds.routes import router as feeds_router
 from app.forum import lifecycle, schedule
 from app.forum.routes import router as forum_router
@@ -129,6 +130,7 @@ def create_app() -> FastAPI:
     app.include_router(feeds_router)
     app.include_router(digest_router)
     app.include_router(digest_settings_router)
+    app.include_router(subscribe_router)
     app.include_router(accounts_router)
     app.include_router(notifications_router)
     app.include_router(moderation_thread_router)

@@ -12,7 +12,7 @@ from app.accounts.models import OrganisationKind
 from app.accounts.service import ProfileInput
 from app.core import email as email_transport
 from app.core import ratelimit, site_settings
-from app.core.browser import browser_key, flash, rotate_browser_key
+from app.core.browser import browser_key, client_address, flash, rotate_browser_key
 from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.htmx import redirect, render
@@ -21,10 +21,6 @@ from app.core.problems import Problems
 
 router = APIRouter(dependencies=[Depends(load_viewer)])
 FormStr = Annotated[str, Form()]
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def safe_next(value: str | None) -> str:

@@ -111,3 +111,8 @@ def take_flashes(request: Request) -> list[dict]:
     """Messages to show on this page: ones carried over plus ones queued now."""
     request.state.flash_shown = True
     return [*request.state.flash_in, *request.state.flash_out]
+
+
+def client_address(request) -> str:
+    """The address a request came from, for rate limits."""
+    return request.client.host if request.client else "unknown"

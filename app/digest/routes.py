@@ -4,10 +4,14 @@ follow links), POST unsubscribes at once (a person's button, or a mail program's
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from starlette.background import BackgroundTask
 
-from app.accounts.deps import CurrentUser, load_viewer
-from app.core import csrf
-from app.core.browser import flash
+from app.accounts import service as accounts_service
+from app.accounts.deps import CurrentUser, OptionalUser, load_viewer
+from app.core import csrf, ratelimit
+from app.core import email as email_transport
+from app.core.browser import client_address, flash
+from app.core.config import get_settings
 from app.core.deps import SessionDep
 from app.core.htmx import redirect, render
 from app.core.i18n import _
@@ -78,3 +82,67 @@ def unsubscribe(request: Request, session: SessionDep, token: str):
     # The same answer whether or not it was still subscribed: a second click, or a mail program's
     # POST before the person's, is not an error.
     return render(request, "digest/unsubscribe_show.html", {"token": token, "found": True, "done": True})
+
+
+subscribe_router = APIRouter(prefix="/subscribe", dependencies=[Depends(load_viewer)])
+
+
+def _subscribe_page(request, form: dict, problems: dict, sent: bool = False, status_code: int = 200):
+    context = {"form": form, "problems": problems, "sent": sent, "weekdays": weekdays()}
+    return render(request, "digest/subscription_new.html", context, status_code=status_code)
+
+
+@subscribe_router.get("")
+def new_subscription(request: Request, viewer: OptionalUser):
+    if viewer is not None:  # a member's digest is in their settings
+        return redirect(request, "/settings/digest")
+    return _subscribe_page(request, {"frequency": "weekly", "weekday": "0"}, {})
+
+
+@subscribe_router.post("")
+def create_subscription(request: Request, session: SessionDep, email: FormStr = "", frequency: FormStr = "weekly",
+                        weekday: FormStr = "0"):
+    address = accounts_service.normalise_email(email)
+    form = {"email": email, "frequency": frequency, "weekday": weekday}
+    problems = {}
+    if not accounts_service.EMAIL_RE.match(address):
+        problems["email"] = _("Enter an email address like name@example.org.")
+    if frequency not in ("daily", "weekly"):
+        problems["frequency"] = _("Choose daily or weekly.")
+    if not weekday.isdigit() or not 0 <= int(weekday) <= 6:
+        problems["weekday"] = _("Choose a day of the week.")
+    if problems:
+        return _subscribe_page(request, form, problems, status_code=422)
+    if not ratelimit.hit(session, "subscribe-address", client_address(request), limit=get_settings().signup_limit,
+                         period=3600):
+        problems["email"] = _("Too many requests from this network. Try again in an hour.")
+        return _subscribe_page(request, form, problems, status_code=429)
+    message = None
+    # Per address, silently; and the same answer whether or not it is known.
+    if ratelimit.hit(session, "subscribe-email", address, limit=3, period=3600):
+        base = get_settings().base_url.rstrip("/")
+        message = service.request_subscription(session, email=address, frequency=frequency, weekday=int(weekday),
+                                               confirm_url_for=lambda token: f"{base}/subscribe/confirm/{token}")
+    response = _subscribe_page(request, form, {}, sent=True)
+    if message is not None:
+        response.background = BackgroundTask(email_transport.send, message)
+    return response
+
+
+@subscribe_router.get("/confirm/{token}")
+def show_confirmation(request: Request, session: SessionDep, token: str):
+    found = service.pending_confirmation(session, token)
+    return render(request, "digest/subscription_confirm.html", {"token": token, "found": found is not None,
+                                                                "done": False}, status_code=200 if found else 410)
+
+
+@subscribe_router.post("/confirm/{token}")
+def confirm_subscription(request: Request, session: SessionDep, token: str):
+    found = service.pending_confirmation(session, token)
+    if found is None:
+        return render(request, "digest/subscription_confirm.html", {"token": token, "found": False, "done": False},
+                      status_code=410)
+    subscription, frequency, weekday = found
+    service.confirm(session, subscription, frequency=frequency, weekday=weekday)
+    return render(request, "digest/subscription_confirm.html", {"token": token, "found": True, "done": True,
+                                                                "frequency": frequency})

@@ -56,6 +56,8 @@ PAGES = {
     "learning/pulse_show.html": ("member", "/pulse", "svg.chart rect.bar"),
     "digest/unsubscribe_show.html": (None, "/digest/unsubscribe/not-a-real-token", "main a[href='/']"),
     "digest/digest_settings_edit.html": ("member", "/settings/digest", "#field-frequency input"),
+    "digest/subscription_new.html": (None, "/subscribe", "form[action='/subscribe']"),
+    "digest/subscription_confirm.html": (None, "/subscribe/confirm/not-a-real-token", "a[href='/subscribe']"),
     "moderation/key_learning_edit.html": ("moderator", "/mod/learning/threads/{thread_id}", "#field-concerns input"),
     "moderation/key_learning_unmark.html": ("moderator", "/mod/learning/{key_learning}/unmark",
                                             "form[action$='/unmark']"),
