@@ -6,6 +6,7 @@ context's own cookies), so that each test can set up its own content.
 import contextlib
 import email
 import email.policy
+import email.utils
 import os
 import re
 import socket
@@ -40,10 +41,26 @@ class LiveServer:
     tmp: Path
     log: Path
     accounts: dict[str, tuple[str, str]]  # admin, moderator, member, member2 -> (email, password)
+    env: dict = field(default_factory=dict)  # the server's environment, for `forum` commands beside it
 
     @property
     def outbox(self) -> Path:
         return self.tmp / "outbox"
+
+    def forum(self, *args: str) -> str:
+        """Run a `forum` command on the server's database (as a scheduler or an operator would)."""
+        done = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=self.env, capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"forum {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def mails_to(self, address: str) -> list:
+        """The messages in the outbox to this address, oldest first."""
+        found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                 for path in self.outbox.glob("*.eml")]
+        return sorted((m for m in found if m["To"] == address), key=lambda m: email.utils.parsedate_to_datetime(
+            m["Date"]))
 
 
 def _free_port() -> int:
@@ -89,7 +106,7 @@ def serve_forum(tmp: Path) -> Iterator[LiveServer]:
         try:
             _wait_until_healthy(url, process, log)
             accounts = _read_accounts(tmp / "accounts.txt")
-            yield LiveServer(url=url, tmp=tmp, log=log, accounts=accounts)
+            yield LiveServer(url=url, tmp=tmp, log=log, accounts=accounts, env=env)
         finally:
             process.terminate()
             try:
