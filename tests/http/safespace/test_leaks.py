@@ -211,3 +211,26 @@ def test_author_id_is_not_stored_with_the_posts(session, world):
         assert post.author_id in (None,) and post.seal and post.sealed_author
     members = session.execute(select(Member.id)).scalars().all()
     assert AUTHOR_ID in members
+
+
+@pytest.mark.parametrize("who", ["observer", "moderator", "admin", "author"])
+def test_a_digest_names_no_safe_space_author(session, world, who):
+    """Every reader's digest of this week, the author's own included, as the email that would be sent."""
+    from app.core.timeutil import to_site_time, utcnow
+    from app.digest import content, messages, windows
+    from app.digest.models import Subscription
+
+    period = windows.week(to_site_time(utcnow()).date())
+    member = world[who]
+    digest = content.build(session, reader=content.audience(member), channel_ids=None, period=period)
+    assert any(section.channel_slug == "safe-space" for section in digest.sections)  # there is something to leak
+    subscription = Subscription(member_id=member.id, confirmed_at=utcnow())
+    session.add(subscription)
+    session.flush()
+    message = messages.digest_message(digest, subscription, to="reader@example.org", delivery_id=1)
+    text = message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
+    for identifier in IDENTIFIERS:  # the author wrote only in the safe space: no name anywhere
+        assert identifier not in text, (who, identifier)
+    safe = next(section for section in digest.sections if section.channel_slug == "safe-space")
+    for item in safe.new_threads + safe.busy:
+        assert item.author in ("", "Participant A", "Participant B", "Participant C")
