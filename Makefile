@@ -40,6 +40,7 @@ bench: install
 	if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/cg_bench} $(BIN)/forum bench; \
 	else $(BIN)/forum bench; fi
+	$(BIN)/forum bench-digests --subscribers 10000
 
 # Extract every user-facing string into app/locales/messages.pot (for Welsh and other catalogues).
 messages: install

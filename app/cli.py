@@ -152,6 +152,15 @@ def bench(
         console.print(f"Thread page, {database}: {parts}")
 
 
+@app.command("bench-digests")
+def bench_digests(subscribers: int = typer.Option(10_000)) -> None:
+    """Send one week's digests to many subscribers through an SMTP server on loopback; print messages/s."""
+    from app.bench.digests import run
+
+    report = run(subscribers)
+    console.print(" ".join(f"{key}={value}" for key, value in report.items()))
+
+
 @app.command("create-user")
 def create_user(
     email: str = typer.Option(...), name: str = typer.Option(...), handle: str = typer.Option(...),

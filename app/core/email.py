@@ -2,6 +2,7 @@
 
 import asyncio
 import sys
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from email import policy
@@ -75,3 +76,60 @@ def send(message: EmailMessage, email_url: str | None = None) -> None:
     # This thread already runs an event loop: deliver from a thread of its own instead.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, send_async(message, email_url)).result()
+
+
+class Connection:
+    """Many messages through one transport connection: for SMTP one session, on an event loop of its
+    own, connected again when the server drops it (a run of digests would otherwise pay a connection,
+    a greeting and a goodbye for each). Use as a context manager; ``send`` is the transport."""
+
+    def __init__(self, email_url: str | None = None) -> None:
+        self.url = email_url or get_settings().email_url
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Connection":
+        if urlsplit(self.url).scheme in ("smtp", "smtps"):
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, name="smtp", daemon=True)
+            self._thread.start()
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        if self._loop is None:
+            send(message, self.url)
+            return
+        asyncio.run_coroutine_threadsafe(self._send(message), self._loop).result(timeout=60)
+
+    async def _send(self, message: EmailMessage) -> None:
+        for attempt in (1, 2):
+            if self._smtp is None or not self._smtp.is_connected:
+                url = urlsplit(self.url)
+                self._smtp = aiosmtplib.SMTP(
+                    hostname=url.hostname or "localhost", port=url.port or (465 if url.scheme == "smtps" else 25),
+                    username=unquote(url.username) if url.username else None,
+                    password=unquote(url.password) if url.password else None,
+                    use_tls=url.scheme == "smtps", start_tls=None if url.scheme == "smtp" else False, timeout=30)
+                await self._smtp.connect()
+            try:
+                await self._smtp.send_message(message)
+                return
+            except aiosmtplib.SMTPServerDisconnected:
+                self._smtp = None
+                if attempt == 2:
+                    raise
+
+    async def _close(self) -> None:
+        if self._smtp is not None and self._smtp.is_connected:
+            try:
+                await self._smtp.quit()
+            except aiosmtplib.SMTPException:
+                self._smtp.close()
+
+    def __exit__(self, *exc) -> None:
+        if self._loop is not None:
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=30)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()

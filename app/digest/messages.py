@@ -39,19 +39,34 @@ def title(digest: Digest, site_name: str) -> str:
     return _("%(site)s: what's new in the week of %(date)s", site=site_name, date=when)
 
 
-def digest_message(digest: Digest, subscription: Subscription, *, to: str, delivery_id: int) -> EmailMessage:
+# Where each reader's own unsubscribe link goes in a rendering shared by every reader of the same digest.
+_UNSUBSCRIBE = "https://unsubscribe.invalid/link"
+
+
+def render(digest: Digest, *, member: bool) -> tuple[str, str, str]:
+    """Subject, text and HTML (CSS inlined) of a digest, with a stand-in for the unsubscribe link:
+    every reader of the same digest shares one rendering (``digest_message`` fills the link in)."""
+    settings = get_settings()
+    base_url = settings.base_url.rstrip("/")
+    context = {"digest": digest, "base_url": base_url, "unsubscribe_url": _UNSUBSCRIBE,
+               "settings_url": f"{base_url}/settings/digest" if member else "",
+               "site_name": settings.site_name, "title": title(digest, settings.site_name), "locale": "en"}
+    text = templates.get_template("digest/digest_email.txt").render(context)
+    html = _inliner.inline(templates.get_template("digest/digest_email.html").render(context))
+    return context["title"], text, html
+
+
+def digest_message(digest: Digest, subscription: Subscription, *, to: str, delivery_id: int,
+                   rendered: tuple[str, str, str] | None = None) -> EmailMessage:
     """The email of this digest, to this address. Its Message-ID is the delivery's: sent again after
     a run died between sending and recording it, mail programs see the same message."""
     settings = get_settings()
     base_url = settings.base_url.rstrip("/")
     host = urlsplit(base_url).hostname or "localhost"
     unsubscribe_url = f"{base_url}/digest/unsubscribe/{unsubscribe_token(subscription)}"
-    context = {"digest": digest, "base_url": base_url, "unsubscribe_url": unsubscribe_url,
-               "settings_url": f"{base_url}/settings/digest" if subscription.member_id else "",
-               "site_name": settings.site_name, "title": title(digest, settings.site_name), "locale": "en"}
-    text = templates.get_template("digest/digest_email.txt").render(context)
-    html = _inliner.inline(templates.get_template("digest/digest_email.html").render(context))
-    message = email.build_message(to=to, subject=context["title"], text=text, html=html, headers={
+    subject, text, html = rendered or render(digest, member=subscription.member_id is not None)
+    text, html = text.replace(_UNSUBSCRIBE, unsubscribe_url), html.replace(_UNSUBSCRIBE, unsubscribe_url)
+    message = email.build_message(to=to, subject=subject, text=text, html=html, headers={
         "List-Id": f"{settings.site_name} digest <digest.{host}>",
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -56,23 +56,31 @@ def due(session: Session, now: datetime, *, frequency: str | None = None, period
 
 def run(*, now: datetime | None = None, frequency: str | None = None, period: str | None = None,
         database: Database | None = None, progress: Callable[[int, int], None] | None = None,
-        transport: Callable = email.send) -> Summary:
-    """Send every digest due (or of ``period``) that is not sent yet; ``progress(done, total)``."""
+        transport: Callable | None = None) -> Summary:
+    """Send every digest due (or of ``period``) that is not sent yet; ``progress(done, total)``.
+    ``transport``: how to send one message (by default, one connection of EMAIL_URL's for the run)."""
+    if transport is None:
+        with email.Connection() as connection:
+            return run(now=now, frequency=frequency, period=period, database=database, progress=progress,
+                       transport=connection.send)
     database = database or get_database()
     now = now or utcnow()
     with database.session(write=False) as session:
         todo = due(session, now, frequency=frequency, period=period)
-    summary = Summary()
+    summary, shared = Summary(), {}
     for done, (subscription_id, when) in enumerate(todo, start=1):
-        summary.add(deliver(database, subscription_id, when, now=now, transport=transport))
+        summary.add(deliver(database, subscription_id, when, now=now, transport=transport, shared=shared))
         if progress:
             progress(done, len(todo))
     return summary
 
 
 def deliver(database: Database, subscription_id: int, period: windows.Period, *, now: datetime,
-            transport: Callable) -> str:
-    """Claim, build, send and record one digest; returns what became of it (a Summary field)."""
+            transport: Callable, shared: dict | None = None) -> str:
+    """Claim, build, send and record one digest; returns what became of it (a Summary field).
+    ``shared``: a run's digests and renderings by what they depend on (the reader's audience, their
+    channels, the period), so that readers of the same digest share one."""
+    shared = {} if shared is None else shared
     with database.session() as session:
         delivery_id = _claim(session, subscription_id, period.key, now)
         session.commit()
@@ -84,10 +92,15 @@ def deliver(database: Database, subscription_id: int, period: windows.Period, *,
         chosen = None if subscription.all_channels else set(session.execute(
             select(SubscriptionChannel.channel_id).where(SubscriptionChannel.subscription_id == subscription_id)
         ).scalars())
-        digest = content.build(session, reader=content.audience(member), channel_ids=chosen, period=period)
+        reader = content.audience(member)
+        key = (reader.is_member, None if chosen is None else frozenset(chosen), period.key, member is not None)
+        if key not in shared:
+            digest = content.build(session, reader=reader, channel_ids=chosen, period=period)
+            shared[key] = (digest, None if digest.is_empty else messages.render(digest, member=member is not None))
+        digest, rendered = shared[key]
         address = member.email if member else subscription.email
         message = None if digest.is_empty else messages.digest_message(
-            digest, subscription, to=address, delivery_id=delivery_id)
+            digest, subscription, to=address, delivery_id=delivery_id, rendered=rendered)
     if message is None:
         return _record(database, delivery_id, DeliveryStatus.empty, now=now)
     try:

@@ -62,3 +62,32 @@ def test_console_transport_prints(capsys):
 def test_unknown_transport_is_an_error():
     with pytest.raises(ValueError):
         send(build_message(to="d@example.org", subject="x", text="y"), "pigeon://loft")
+
+
+def test_one_connection_sends_many_and_reconnects_when_the_server_drops_it():
+    from app.core.email import Connection
+
+    handler, port = Collector(), _free_port()
+    first = Controller(handler, hostname="127.0.0.1", port=port)
+    first.start()
+    url = f"smtp://127.0.0.1:{port}"
+    with Connection(url) as connection:
+        for n in range(3):
+            connection.send(build_message(to=f"n{n}@example.org", subject=f"Digest {n}", text="Words"))
+        first.stop()  # the server goes away and comes back on the same port
+        second = Controller(handler, hostname="127.0.0.1", port=port)
+        second.start()
+        try:
+            connection.send(build_message(to="after@example.org", subject="After", text="Words"))
+        finally:
+            second.stop()
+    assert [m["To"] for m in handler.messages] == ["n0@example.org", "n1@example.org", "n2@example.org",
+                                                    "after@example.org"]
+
+
+def test_a_connection_to_a_folder_writes_each_message(tmp_path):
+    from app.core.email import Connection
+
+    with Connection(f"file://{tmp_path}") as connection:
+        connection.send(build_message(to="bo@example.org", subject="Hello", text="Body"))
+    assert len(list(tmp_path.glob("*.eml"))) == 1

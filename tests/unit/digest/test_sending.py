@@ -228,3 +228,13 @@ def test_a_named_period_and_an_empty_one(world, smtp):
     empty = _run(world, url, period="2026-W40")
     assert empty.empty == 3 and not handler.messages  # nothing new that week: nothing sent
     assert _run(world, url, period="2026-W40").already == 3
+
+
+def test_one_smtp_session_goes_on_after_a_refused_address(smtp):
+    handler, url = smtp
+    with transport_module.Connection(url) as connection:
+        with pytest.raises(Exception) as refused:
+            connection.send(transport_module.build_message(to="gone@example.org", subject="S", text="T"))
+        assert "550" in str(refused.value)
+        connection.send(transport_module.build_message(to="fine@example.org", subject="S", text="T"))
+    assert [message["To"] for message in handler.messages] == ["fine@example.org"]
