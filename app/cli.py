@@ -246,7 +246,8 @@ app.add_typer(digest_app, name="digest")
 @digest_app.command("run")
 def digest_run(
     frequency: str = typer.Option("", help="daily or weekly: only those subscriptions"),
-    period: str = typer.Option("", help="send this period (2026-12-01, 2026-W48), the current one included"),
+    period: str = typer.Option("", help="send this period (2026-12-01, 2026-W48)"),
+    force: bool = typer.Option(False, help="send a period that is not over yet (its later news will not follow)"),
 ) -> None:
     """Build and send the digests that are due and not sent yet (safe to run again, or twice at once)."""
     from rich.progress import Progress
@@ -257,9 +258,14 @@ def digest_run(
         raise typer.BadParameter("daily or weekly", param_hint="--frequency")
     if period:
         try:
-            windows.parse(period)
+            named = windows.parse(period)
         except ValueError as error:
             raise typer.BadParameter(str(error), param_hint="--period") from error
+        from app.core.timeutil import utcnow
+
+        if named.end > utcnow() and not force:
+            raise typer.BadParameter("that period is not over: what comes later in it would never be sent "
+                                     "(add --force to send it anyway)", param_hint="--period")
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("Digests", total=None)
         summary = sending.run(frequency=frequency or None, period=period or None,

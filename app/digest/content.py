@@ -7,7 +7,7 @@ time: a day is the period's, and the safe space's posts carry their pseudonym al
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -86,21 +86,25 @@ def build(session: Session, *, reader: visibility.Audience, channel_ids: set[int
             Item(row.title, f"/t/{row.public_id}-{row.slug}", plain_excerpt(row.body_html, 200), author))
 
     reply = aliased(Post)
+    # The latest reply by its number, not its id: ids follow the writing, which the safe space's
+    # releases keep to themselves.
     busy = session.execute(
-        select(Thread.public_id, Thread.slug, Thread.title, Channel.id, Channel.name, Channel.slug, Channel.position,
-               func.count().label("replies"), func.max(reply.id).label("latest"))
+        select(Thread.id.label("thread_id"), Thread.public_id, Thread.slug, Thread.title, Channel.id, Channel.name,
+               Channel.slug, Channel.position, func.count().label("replies"), func.max(reply.number).label("latest"))
         .select_from(reply).join(Thread, Thread.id == reply.thread_id).join(Channel, Channel.id == Thread.channel_id)
         .where(visibility.published_filter(reader, reply, Thread, Channel), in_channels, reply.number > 1,
-               reply.created_at >= period.start, reply.created_at < period.end)
+               reply.created_at >= period.start, reply.created_at < period.end, Thread.public_id.not_in(fresh)
+               if fresh else true())
         .group_by(Thread.id, Thread.public_id, Thread.slug, Thread.title, Channel.id, Channel.name, Channel.slug,
                   Channel.position)
         .order_by(func.count().desc(), Thread.public_id).limit(MAX_BUSY)).all()
-    latest = dict(session.execute(select(Post.id, Post.body_html).where(Post.id.in_([row.latest for row in busy])))
-                  .all()) if busy else {}
+    latest = {(thread_id, number): body for thread_id, number, body in session.execute(
+        select(Post.thread_id, Post.number, Post.body_html).where(
+            or_(*(and_(Post.thread_id == row.thread_id, Post.number == row.latest) for row in busy))))} if busy else {}
     for row in busy:
-        section(_Channel(row[3], row[4], row[5], row[6])).busy.append(
-            Item(row.title, f"/t/{row.public_id}-{row.slug}", plain_excerpt(latest.get(row.latest, ""), 200), "",
-                 replies=row.replies))
+        section(_Channel(row[4], row[5], row[6], row[7])).busy.append(
+            Item(row.title, f"/t/{row.public_id}-{row.slug}",
+                 plain_excerpt(latest.get((row.thread_id, row.latest), ""), 200), "", replies=row.replies))
     digest.sections = sorted(sections.values(), key=lambda found: found.position)
     return digest
 

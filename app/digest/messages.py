@@ -1,6 +1,7 @@
 """Digest emails: text and HTML (CSS inlined), with the list headers of RFC 2369 and RFC 8058 and a
 signed unsubscribe link that needs no sign-in."""
 
+import secrets
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -40,7 +41,7 @@ def title(digest: Digest, site_name: str) -> str:
 
 
 # Where each reader's own unsubscribe link goes in a rendering shared by every reader of the same digest.
-_UNSUBSCRIBE = "https://unsubscribe.invalid/link"
+_UNSUBSCRIBE = f"https://unsubscribe.invalid/{secrets.token_hex(16)}"  # no post can hold it
 
 
 def render(digest: Digest, *, member: bool) -> tuple[str, str, str]:

@@ -29,6 +29,17 @@ def _channels(session, viewer) -> list:
     return list(session.execute(readable_channels_query(policies.audience(viewer))).scalars())
 
 
+def _small_number(value: str) -> bool:
+    """Plain ASCII digits, a few of them ("²" is a digit to str.isdigit, and int() refuses it)."""
+    return value.isascii() and value.isdigit() and len(value) <= 9
+
+
+def _one_address(address: str) -> bool:
+    """One plain address: no list, no display name, nothing a To: header would read as more."""
+    return (len(address) <= 254 and address.isascii() and bool(accounts_service.EMAIL_RE.match(address))
+            and not any(mark in address for mark in ',;<>()[]"\\:'))
+
+
 def weekdays() -> list[tuple[str, str]]:
     names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
     return [(str(n), name) for n, name in enumerate(names)]
@@ -55,8 +66,8 @@ def edit_digest_settings(request: Request, session: SessionDep, viewer: CurrentU
 def update_digest_settings(request: Request, session: SessionDep, viewer: CurrentUser, frequency: FormStr = "",
                            weekday: FormStr = "0", scope: FormStr = "all",
                            channels: Annotated[list[str], Form()] = ()):
-    chosen = tuple(int(value) for value in channels if value.isdigit())
-    choice = service.Choice(frequency=frequency, weekday=int(weekday) if weekday.isdigit() else -1,
+    chosen = tuple(int(value) for value in channels if _small_number(value))
+    choice = service.Choice(frequency=frequency, weekday=int(weekday) if _small_number(weekday) else -1,
                             all_channels=scope != "chosen", channel_ids=chosen)
     readable = {channel.id for channel in _channels(session, viewer)}
     problems = service.save_choice(session, member_id=viewer.id, choice=choice, readable_ids=readable)
@@ -105,11 +116,11 @@ def create_subscription(request: Request, session: SessionDep, email: FormStr = 
     address = accounts_service.normalise_email(email)
     form = {"email": email, "frequency": frequency, "weekday": weekday}
     problems = {}
-    if not accounts_service.EMAIL_RE.match(address):
+    if not _one_address(address):
         problems["email"] = _("Enter an email address like name@example.org.")
     if frequency not in ("daily", "weekly"):
         problems["frequency"] = _("Choose daily or weekly.")
-    if not weekday.isdigit() or not 0 <= int(weekday) <= 6:
+    if not _small_number(weekday) or not 0 <= int(weekday) <= 6:
         problems["weekday"] = _("Choose a day of the week.")
     if problems:
         return _subscribe_page(request, form, problems, status_code=422)

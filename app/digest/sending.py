@@ -10,6 +10,7 @@ on the row and tried again with backoff, up to MAX_ATTEMPTS; an address refused 
 reply for it) suspends its subscription, and its owner's settings say why.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from app.core.timeutil import as_utc, utcnow
 from app.digest import content, messages, windows
 from app.digest.models import DeliveryStatus, DigestDelivery, Subscription, SubscriptionChannel
 
+log = logging.getLogger("common_ground.digest")
 MAX_ATTEMPTS = 5
 STALE = timedelta(minutes=15)
 BACKOFF = timedelta(minutes=10)  # doubled after each failure
@@ -44,14 +46,26 @@ class Summary:
 
 
 def due(session: Session, now: datetime, *, frequency: str | None = None, period: str | None = None) -> list:
-    """(subscription id, period) for every active subscription with a digest due now, or of ``period``."""
+    """(subscription id, period) for every active subscription with a digest due now, or of ``period``;
+    and every earlier digest that failed and may be tried again. A subscription has no digest of a
+    period that was over when it was confirmed (turned off and on again, it is not sent again)."""
     named = windows.parse(period) if period else None
-    query = select(Subscription.id, Subscription.frequency, Subscription.weekday).where(
+    query = select(Subscription.id, Subscription.frequency, Subscription.weekday, Subscription.confirmed_at).where(
         Subscription.confirmed_at.is_not(None), Subscription.suspended_at.is_(None))
     if frequency or named:
         query = query.where(Subscription.frequency == (named.frequency if named else frequency))
-    rows = session.execute(query.order_by(Subscription.id)).all()
-    return [(key, named or windows.due(every, now, weekday)) for key, every, weekday in rows]
+    found = {}
+    for key, every, weekday, confirmed in session.execute(query.order_by(Subscription.id)).all():
+        when = named or windows.due(every, now, weekday)
+        if when.end > as_utc(confirmed):
+            found[(key, when.key)] = when
+        if named is None:  # earlier periods left unsent by failures (a daily one is "due" for one day only)
+            retry = select(DigestDelivery.period).where(
+                DigestDelivery.subscription_id == key, DigestDelivery.status.in_(
+                    (DeliveryStatus.failed, DeliveryStatus.sending)), DigestDelivery.attempts < MAX_ATTEMPTS)
+            for earlier in session.execute(retry).scalars():
+                found.setdefault((key, earlier), windows.parse(earlier))
+    return [(key, when) for (key, _period), when in found.items()]
 
 
 def run(*, now: datetime | None = None, frequency: str | None = None, period: str | None = None,
@@ -69,7 +83,12 @@ def run(*, now: datetime | None = None, frequency: str | None = None, period: st
         todo = due(session, now, frequency=frequency, period=period)
     summary, shared = Summary(), {}
     for done, (subscription_id, when) in enumerate(todo, start=1):
-        summary.add(deliver(database, subscription_id, when, now=now, transport=transport, shared=shared))
+        try:
+            outcome = deliver(database, subscription_id, when, now=now, transport=transport, shared=shared)
+        except Exception:  # one digest's trouble (a bug, a subscription gone meanwhile) stops no other
+            log.exception("digest %s for subscription %s failed", when.key, subscription_id)
+            outcome = "failed"
+        summary.add(outcome)
         if progress:
             progress(done, len(todo))
     return summary
@@ -82,6 +101,8 @@ def deliver(database: Database, subscription_id: int, period: windows.Period, *,
     channels, the period), so that readers of the same digest share one."""
     shared = {} if shared is None else shared
     with database.session() as session:
+        if session.get(Subscription, subscription_id) is None:
+            return "already"  # unsubscribed since the run began
         delivery_id = _claim(session, subscription_id, period.key, now)
         session.commit()
     if delivery_id is None:
@@ -133,9 +154,11 @@ def _claim(session: Session, subscription_id: int, period: str, now: datetime) -
 def _mine(delivery: DigestDelivery, now: datetime) -> bool:
     if delivery.status in (DeliveryStatus.sent, DeliveryStatus.empty):
         return False
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return False
     if delivery.status == DeliveryStatus.sending:
         return delivery.claimed_at is None or as_utc(delivery.claimed_at) <= now - STALE
-    return delivery.attempts < MAX_ATTEMPTS and (
+    return (
         delivery.next_attempt_at is None or as_utc(delivery.next_attempt_at) <= now)
 
 
@@ -150,8 +173,10 @@ def _record(database: Database, delivery_id: int, status: str, *, now: datetime)
 
 
 def _failed(database: Database, delivery_id: int, subscription_id: int, error: Exception, *, now: datetime) -> str:
-    code = getattr(error, "code", None)
-    refused = isinstance(error, aiosmtplib.SMTPRecipientsRefused) or (isinstance(code, int) and 500 <= code < 600)
+    # Only the address refused for good suspends its digest: a refused sender or a failed sign-in is
+    # the site's trouble, and every digest waits for a later run.
+    refused = isinstance(error, aiosmtplib.SMTPRecipientsRefused) and any(
+        500 <= getattr(each, "code", 0) < 600 for each in error.recipients)
     with database.session() as session:
         delivery = session.get(DigestDelivery, delivery_id)
         delivery.status, delivery.last_error = DeliveryStatus.failed, f"{type(error).__name__}: {error}"[:300]

@@ -29,7 +29,7 @@ def test_a_visitor_subscribes_confirms_and_unsubscribes_from_the_digest(open_pag
     title = forum.unique("Harbour open day")
     forum.start_thread(author.context, "marlholme-bay", title, "An open day at the harbour, for every partner.")
     today = windows.day(to_site_time(datetime.now(UTC)).date()).key
-    forum.server.forum("digest", "run", "--period", today)
+    forum.server.forum("digest", "run", "--period", today, "--force")
     digest = forum.server.mails_to(address)[-1]
     assert title in digest.get_body(("plain",)).get_content()
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -37,5 +37,5 @@ def test_a_visitor_subscribes_confirms_and_unsubscribes_from_the_digest(open_pag
     page.goto(digest["List-Unsubscribe"].strip("<>"))
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.locator("main [role=status]")).to_contain_text("You are unsubscribed")
-    forum.server.forum("digest", "run", "--period", today)
+    forum.server.forum("digest", "run", "--period", today, "--force")
     assert len(forum.server.mails_to(address)) == 2  # the confirmation and the one digest

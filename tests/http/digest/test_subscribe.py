@@ -68,3 +68,15 @@ def test_bad_input_is_kept_and_requests_are_rate_limited(client, session, outbox
 
 def test_a_member_is_sent_to_their_settings(client_as, session):
     assert client_as(make_member(session)).get("/subscribe").headers["location"] == "/settings/digest"
+
+
+def test_odd_numbers_and_lists_of_addresses_are_refused_not_a_500(client, client_as, session):
+    assert client.form("/subscribe", {"email": "a@example.org", "frequency": "weekly",
+                                      "weekday": "\u00b2"}).status_code == 422
+    for address in ("x,member2@example.org", "<member2@example.org>", "\u00fc@example.net", "a" * 250 + "@ex.org"):
+        assert client.form("/subscribe", {"email": address, "frequency": "weekly",
+                                          "weekday": "0"}).status_code == 422, address
+    member = client_as(make_member(session))
+    assert member.form("/settings/digest", {"frequency": "weekly", "weekday": "\u00b2"}).status_code == 422
+    assert member.form("/settings/digest", {"frequency": "weekly", "weekday": "1", "scope": "chosen",
+                                            "channels": "9" * 5000}).status_code == 422

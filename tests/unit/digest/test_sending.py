@@ -103,10 +103,12 @@ def world(scratch_database_url):
                                        body="Waiting.", confirmed_guidelines=True)
         for thread in [*made.values(), held]:
             _at(session, thread, IN_PERIOD)
+        long_ago = NOW - timedelta(days=60)
         session.add_all([
-            Subscription(member_id=reader.id, confirmed_at=NOW), Subscription(email="visitor@example.org",
-                                                                              confirmed_at=NOW),
-            Subscription(email="gone@example.org", confirmed_at=NOW), Subscription(email="unconfirmed@example.org")])
+            Subscription(member_id=reader.id, confirmed_at=long_ago),
+            Subscription(email="visitor@example.org", confirmed_at=long_ago),
+            Subscription(email="gone@example.org", confirmed_at=long_ago),
+            Subscription(email="unconfirmed@example.org")])
         session.commit()
     yield db
     db.dispose()
@@ -225,9 +227,22 @@ def test_two_runs_at_once_send_each_digest_once(world, smtp):
 
 def test_a_named_period_and_an_empty_one(world, smtp):
     handler, url = smtp
-    empty = _run(world, url, period="2026-W40")
+    empty = _run(world, url, period="2026-W41")
     assert empty.empty == 3 and not handler.messages  # nothing new that week: nothing sent
-    assert _run(world, url, period="2026-W40").already == 3
+    assert _run(world, url, period="2026-W41").already == 3
+    assert _run(world, url, period="2026-W40").already == 0  # over before they subscribed: not theirs
+
+
+def test_a_failed_daily_digest_is_tried_again_on_later_days_and_a_late_subscriber_gets_no_old_one(world, smtp):
+    handler, url = smtp
+    with world.session() as session:
+        session.execute(update(Subscription).values(frequency="daily"))
+        session.add(Subscription(email="late@example.org", frequency="daily", confirmed_at=NOW))
+        session.commit()
+    down = f"smtp://127.0.0.1:{_free_port()}"
+    _run(world, down, now=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # the 25th's digests fail
+    later = _run(world, url, now=datetime(2026, 11, 27, 9, 0, tzinfo=UTC))  # the 26th's: nothing new; and the 25th's
+    assert later.sent == 2 and "late@example.org" not in [m["To"] for m in handler.messages]
 
 
 def test_one_smtp_session_goes_on_after_a_refused_address(smtp):
