@@ -59,12 +59,14 @@ def due(session: Session, now: datetime, *, frequency: str | None = None, period
         when = named or windows.due(every, now, weekday)
         if when.end > as_utc(confirmed):
             found[(key, when.key)] = when
-        if named is None:  # earlier periods left unsent by failures (a daily one is "due" for one day only)
-            retry = select(DigestDelivery.period).where(
-                DigestDelivery.subscription_id == key, DigestDelivery.status.in_(
-                    (DeliveryStatus.failed, DeliveryStatus.sending)), DigestDelivery.attempts < MAX_ATTEMPTS)
-            for earlier in session.execute(retry).scalars():
-                found.setdefault((key, earlier), windows.parse(earlier))
+    if named is None:  # earlier periods left unsent by failures (a daily one is "due" for one day only)
+        active = query.subquery("active")
+        unfinished = (select(DigestDelivery.subscription_id, DigestDelivery.period)
+                      .join(active, active.c.id == DigestDelivery.subscription_id)
+                      .where(DigestDelivery.status.in_((DeliveryStatus.failed, DeliveryStatus.sending)),
+                             DigestDelivery.attempts < MAX_ATTEMPTS))
+        for key, earlier in session.execute(unfinished).all():
+            found.setdefault((key, earlier), windows.parse(earlier))
     return [(key, when) for (key, _period), when in found.items()]
 
 

@@ -42,14 +42,14 @@ def learning_feed(request: Request, session: SessionDep, pilot: str = "", theme:
     if shelf.problems:
         return Response(" ".join(shelf.problems.fields.values()), status_code=422, media_type="text/plain")
     base_url = get_settings().base_url.rstrip("/")
-    query = library.query_string(filters)
+    filtered = library.query_string(filters) != ""
     described = briefing.described(session, None, filters)
     body = atom.document(
-        feed_id=atom.tag_uri(base_url, "learning" + (f"?{query}" if query else "")),
+        feed_id=atom.tag_uri(base_url, library.filtered_url("learning", filters)),
         title=_("%(site)s: key learnings", site=get_settings().site_name) + (
-            f" ({described})" if query else ""), author=get_settings().site_name,
-        self_url=f"{base_url}/feeds/learning.atom" + (f"?{query}" if query else ""),
-        alternate_url=f"{base_url}/learning" + (f"?{query}" if query else ""),
+            f" ({described})" if filtered else ""), author=get_settings().site_name,
+        self_url=base_url + library.filtered_url("/feeds/learning.atom", filters),
+        alternate_url=base_url + library.filtered_url("/learning", filters),
         entries=[_entry(entry, base_url) for entry in shelf.entries])
     # The same for every reader: shared caches may keep it a minute (a hidden post leaves it that soon).
     tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

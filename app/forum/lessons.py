@@ -87,9 +87,9 @@ def parts(body: str) -> dict[str, str] | None:
 
 def without_empty_parts(body: str) -> str:
     """The body without the headings of parts left empty (unchanged when there are none)."""
-    lines = _lines(body).split("\n")
-    empty = [section for section in _sections(_lines(body))
-             if not "\n".join(lines[section.start:section.end]).strip()]
+    normal = _lines(body)
+    lines = normal.split("\n")
+    empty = [section for section in _sections(normal) if not "\n".join(lines[section.start:section.end]).strip()]
     if not empty:
         return body
     for section in reversed(empty):

@@ -51,6 +51,12 @@ def query_string(filters: Filters, **changes) -> str:
     return urlencode(filters.query(**changes))
 
 
+def filtered_url(path: str, filters: Filters, **changes) -> str:
+    """``path`` with the filters (and ``changes``) as its query, if any."""
+    query = query_string(filters, **changes)
+    return f"{path}?{query}" if query else path
+
+
 @dataclass(frozen=True)
 class Entry:
     public_id: str
@@ -113,9 +119,8 @@ def _concerning(channel_id: int):
                           KeyLearningChannel.channel_id == channel_id)
 
 
-def _concern(session: Session, reader: visibility.Audience, slug: str, kind: str,
-             problems: Problems) -> Channel | None:
-    found = next((row for row in concern_channels(session, reader) if row.slug == slug and row.kind == kind), None)
+def _concern(concerns: list[Channel], slug: str, kind: str, problems: Problems) -> Channel | None:
+    found = next((row for row in concerns if row.slug == slug and row.kind == kind), None)
     if found is None:
         problems.add(kind, _("Choose a pilot from the list.") if kind == ChannelKind.pilot
                      else _("Choose a theme from the list."))
@@ -131,8 +136,9 @@ def shelf(session: Session, viewer: Viewer | None, filters: Filters, *, per_page
     query = _readable(reader)
     if picks:
         query = query.where(KeyLearning.public_id.in_(picks))
+    concerns = concern_channels(session, reader) if filters.pilot or filters.theme else []
     for slug, kind in ((filters.pilot, ChannelKind.pilot), (filters.theme, ChannelKind.theme)):
-        if slug and (concern := _concern(session, reader, slug, kind, result.problems)):
+        if slug and (concern := _concern(concerns, slug, kind, result.problems)):
             query = query.where(_concerning(concern.id))
     if filters.channel:
         source = forum_service.channel_by_slug(session, filters.channel, viewer)

@@ -19,6 +19,7 @@ from app.core.timeutil import SITE_TZ, to_site_time, utcnow
 from app.forum import visibility
 from app.forum.models import Channel, ChannelKind, Post, Thread
 from app.learning.models import KeyLearning
+from app.learning.service import CONCERN_KINDS
 
 WEEKS = 12
 MONTHS = 12
@@ -122,10 +123,9 @@ def pulse(session: Session, now: datetime | None = None) -> Pulse:
     weeks, months = periods(to_site_time(now or utcnow()).date())
     next_week, next_month = weeks[-1] + timedelta(weeks=1), (months[-1] + timedelta(days=32)).replace(day=1)
     channels = session.execute(select(Channel).order_by(Channel.position, Channel.name)).scalars().all()
-    named = [c for c in channels if c.kind in (ChannelKind.pilot, ChannelKind.theme) and not c.is_anonymous]
+    named = [c for c in channels if c.kind in CONCERN_KINDS and not c.is_anonymous]
     sealed = [c for c in channels if c.is_anonymous]
-    by_week = _posts_by_period(session, weeks, next_week, Channel.kind.in_((ChannelKind.pilot, ChannelKind.theme)),
-                               ~Channel.is_anonymous)
+    by_week = _posts_by_period(session, weeks, next_week, Channel.kind.in_(CONCERN_KINDS), ~Channel.is_anonymous)
     threads = _threads_by_channel(session)
     safe_posts = _posts_by_period(session, months, next_month, Channel.is_anonymous)
     safe_threads = _sealed_threads_by_month(session, months, next_month)

@@ -21,14 +21,7 @@ pulse_router = APIRouter(dependencies=[Depends(load_viewer)])
 
 
 def library_url(filters: library.Filters, **changes) -> str:
-    query = library.query_string(filters, **changes)
-    return f"/learning?{query}" if query else "/learning"
-
-
-def feed_url(filters: library.Filters) -> str:
-    """The Atom feed of the same filters (its first page)."""
-    query = library.query_string(filters, page="")
-    return f"/feeds/learning.atom?{query}" if query else "/feeds/learning.atom"
+    return library.filtered_url("/learning", filters, **changes)
 
 
 @router.get("")
@@ -39,8 +32,8 @@ def show_library(request: Request, session: SessionDep, viewer: OptionalUser, pi
     shelf, matrix = library.shelf(session, viewer, filters), library.matrix(session, viewer)
     context = {"filters": filters, "shelf": shelf, "problems": shelf.problems.fields, "matrix": matrix,
                "library_url": library_url, "no_filters": library.Filters(),
-               "feed_url": feed_url(filters),
-               "briefing_url": library_url(filters, page="").replace("/learning", "/learning/briefing", 1),
+               "feed_url": library.filtered_url("/feeds/learning.atom", filters, page=""),
+               "briefing_url": library.filtered_url("/learning/briefing", filters, page=""),
                "pilot_options": [(row.slug, row.name) for row in matrix.pilots],
                "theme_options": [(row.slug, row.name) for row in matrix.themes],
                "channels": forum_service.readable_channels(session, viewer), "max_length": MAX_QUERY_LENGTH,
