@@ -24,5 +24,11 @@ from app.forum.models import (  # noqa: F401
 )
 from app.learning.models import KeyLearning, KeyLearningChannel, Lesson  # noqa: F401
 from app.moderation.models import ModerationAction, Report, Sanction  # noqa: F401
-from app.notifications.models import Notification, SealedNotification  # noqa: F401
+from app.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationEmail,
+    NotificationSetting,
+    SealedNotification,
+    Watch,
+)
 from app.safespace.models import GuidelinesConsent  # noqa: F401

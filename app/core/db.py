@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from fastapi import Request
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
 
@@ -37,6 +38,12 @@ def _count_query(*_args) -> None:
 def _counted(engine: Engine) -> Engine:
     event.listen(engine, "before_cursor_execute", _count_query)
     return engine
+
+
+def upsert(session: Session, table):
+    """An INSERT that can say ON CONFLICT, in the session's own dialect (SQLite and PostgreSQL both can)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
 
 
 def is_sqlite(url: str) -> bool:

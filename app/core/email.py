@@ -12,8 +12,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+import css_inline
 
 from app.core.config import get_settings
+
+_inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def inline_css(html: str) -> str:
+    """An HTML email's <style> moved into style attributes: many mail programs ignore <style>."""
+    return _inliner.inline(html)
 
 
 def build_message(

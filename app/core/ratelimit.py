@@ -9,10 +9,9 @@ import hmac
 import time
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
+from app.core import db
 from app.core.config import get_settings
 
 
@@ -34,9 +33,8 @@ def hit(session: Session, name: str, identity: str, *, limit: int, period: int) 
     now = int(time.time())
     window = now // period
     values = {"key": _key(name, identity), "window": window, "expires": (window + 1) * period, "count": 1}
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(RateLimitHit).values(**values)
+        db.upsert(session, RateLimitHit).values(**values)
         .on_conflict_do_update(index_elements=["key", "window"], set_={"count": RateLimitHit.count + 1})
         .returning(RateLimitHit.count)
     )

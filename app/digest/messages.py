@@ -5,7 +5,6 @@ import secrets
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-import css_inline
 from itsdangerous import BadSignature
 
 from app.core import email
@@ -15,8 +14,6 @@ from app.core.security import serializer
 from app.core.templating import date_text, templates
 from app.digest.content import Digest
 from app.digest.models import Frequency, Subscription
-
-_inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
 def unsubscribe_token(subscription: Subscription) -> str:
@@ -53,7 +50,7 @@ def render(digest: Digest, *, member: bool) -> tuple[str, str, str]:
                "settings_url": f"{base_url}/settings/digest" if member else "",
                "site_name": settings.site_name, "title": title(digest, settings.site_name), "locale": "en"}
     text = templates.get_template("digest/digest_email.txt").render(context)
-    html = _inliner.inline(templates.get_template("digest/digest_email.html").render(context))
+    html = email.inline_css(templates.get_template("digest/digest_email.html").render(context))
     return context["title"], text, html
 
 

@@ -17,12 +17,10 @@ from datetime import datetime, timedelta
 
 import aiosmtplib
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.accounts.models import Member
-from app.core import email
+from app.core import db, email
 from app.core.db import Database, get_database
 from app.core.timeutil import as_utc, utcnow
 from app.digest import content, messages, windows
@@ -135,8 +133,7 @@ def deliver(database: Database, subscription_id: int, period: windows.Period, *,
 
 def _claim(session: Session, subscription_id: int, period: str, now: datetime) -> int | None:
     """The ledger row of this digest, taken for this run; None if it is not this run's to send."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(DigestDelivery).values(subscription_id=subscription_id, period=period,
+    session.execute(db.upsert(session, DigestDelivery).values(subscription_id=subscription_id, period=period,
                                                   status=DeliveryStatus.failed, attempts=0, last_error="",
                                                   created_at=now)
                     .on_conflict_do_nothing(index_elements=["subscription_id", "period"]))

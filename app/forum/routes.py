@@ -79,6 +79,8 @@ async def show_channel(request: Request, session: SessionDep, viewer: OptionalUs
         "thread_rows": render_thread_rows(threads, anonymous=channel.is_anonymous),
         "can_start": policies.can_start_thread(viewer, channel),
         "waiting": service.waiting_threads(session, channel, viewer) if pager.number == 1 else [],
+        "notes": [note for note in service.channel_notes(session, channel=channel, viewer=viewer) if note]
+        if pager.number == 1 and not wants_fragment(request) else [],
     }
     return render(request, "forum/channel_show.html", context, block="thread_list")
 

@@ -30,7 +30,8 @@ from app.safespace import service as safespace
 MAX_TAGS = 5
 # What other domains show at the top of a thread's first page: receivers take (session, *, thread,
 # channel, viewer) and return (template, its context) or None (the learning library's key learnings).
-thread_notes = Hook("a thread's notes")
+thread_notes = Hook("a thread's notes")  # receivers return (template, context) or None
+channel_notes = Hook("a channel's notes")  # the same, at the top of a channel's first page
 KIND_ORDER = (ChannelKind.pilot, ChannelKind.theme, ChannelKind.safe_space, ChannelKind.general)
 
 

@@ -67,11 +67,8 @@ def report_post(session: Session, *, post: Post, reporter: Viewer, reason: str, 
     return problems
 
 
-_OUTCOMES = {
-    ReportOutcome.hidden: lambda: _("Thank you: a moderator reviewed your report and hid the post."),
-    ReportOutcome.dismissed: lambda: _("Thank you: a moderator reviewed your report and left the post as it is."),
-    ReportOutcome.sanctioned: lambda: _("Thank you: a moderator reviewed your report and acted on it."),
-}
+_OUTCOMES = {ReportOutcome.hidden: "report_hidden", ReportOutcome.dismissed: "report_dismissed",
+             ReportOutcome.sanctioned: "report_sanctioned"}  # notifications.messages words them
 
 
 def resolve(session: Session, *, post: Post, moderator, outcome: str) -> int:
@@ -83,7 +80,7 @@ def resolve(session: Session, *, post: Post, moderator, outcome: str) -> int:
     reporters = list(session.execute(statement).scalars())
     for reporter_id in reporters:
         notifications.notify(session, member_id=reporter_id, kind=notifications.MODERATION, post=post,
-                             message=_OUTCOMES[outcome]())
+                             event=_OUTCOMES[outcome])
     return len(reporters)
 
 

@@ -27,11 +27,12 @@ from app.safespace import service as safespace
 MAX_SUSPENSION_DAYS = 365
 
 
-def tell_author(session: Session, post: Post, message: str) -> None:
+def tell_author(session: Session, post: Post, event: str, **values) -> None:
+    """Tell a post's author what a moderator did (notifications.messages words it for them)."""
     author_id = safespace.author_id_of(post)
     if author_id is not None:
-        notifications.notify(session, member_id=author_id, kind=notifications.MODERATION, post=post,
-                             message=message, sealed=post.seal is not None)
+        notifications.notify(session, member_id=author_id, kind=notifications.MODERATION, event=event,
+                             post=post, values=values, sealed=post.seal is not None)
 
 
 def _check_reason(reason: str, problems: Problems) -> None:
@@ -59,7 +60,7 @@ def hide_post(session: Session, *, post: Post, thread: Thread, channel: Channel,
         return problems
     record(session, action=ActionKind.hide_post, moderator=moderator, channel=channel, post=post, reason=reason)
     reports.resolve(session, post=post, moderator=moderator, outcome=ReportOutcome.hidden)
-    tell_author(session, post, _("A moderator hid your post: %(reason)s", reason=reason.strip()))
+    tell_author(session, post, "hidden", reason=reason.strip())
     return problems
 
 
@@ -73,7 +74,7 @@ def restore_post(session: Session, *, post: Post, thread: Thread, channel: Chann
         already_done(problems)
         return problems
     record(session, action=ActionKind.restore_post, moderator=moderator, channel=channel, post=post, reason=reason)
-    tell_author(session, post, _("A moderator restored your post."))
+    tell_author(session, post, "restored")
     return problems
 
 
@@ -88,7 +89,7 @@ def approve_post(session: Session, *, post: Post, thread: Thread, channel: Chann
     if problems:
         return problems
     record(session, action=ActionKind.approve_post, moderator=moderator, channel=channel, post=post)
-    tell_author(session, post, _("A moderator approved your post."))
+    tell_author(session, post, "approved")
     return problems
 
 
@@ -136,10 +137,10 @@ def sanction_author(session: Session, *, post: Post, channel: Channel, moderator
            detail=_until(expires_at) if kind == SanctionKind.suspension else "")
     reports.resolve(session, post=post, moderator=moderator, outcome=ReportOutcome.sanctioned)
     if kind == SanctionKind.warning:
-        tell_author(session, post, _("A moderator warned you about this post: %(reason)s", reason=reason.strip()))
+        tell_author(session, post, "warned", reason=reason.strip())
     else:
-        tell_author(session, post, _("A moderator suspended you from posting %(where)s until %(day)s: %(reason)s",
-                                     where=_where(scope, channel), day=_until(expires_at), reason=reason.strip()))
+        tell_author(session, post, "suspended", scope=scope, channel=channel.name, reason=reason.strip(),
+                    until=expires_at.isoformat() if expires_at else "")
     return problems
 
 
@@ -210,12 +211,6 @@ def _in_force(session: Session, post: Post, kind: str) -> bool:
     ).first() is not None
 
 
-def _where(scope: str, channel) -> str:
-    if scope == SanctionScope.site:
-        return _("in every channel but the safe space")
-    return _("in %(channel)s", channel=channel.name) if scope == SanctionScope.channel else _("in the safe space")
-
-
 def lift_sanction(session: Session, *, sanction: Sanction, channel: Channel, moderator, reason: str) -> Problems:
     """End a warning or suspension early; its member is told (sealed, when it came through an anonymous post)."""
     problems = Problems()
@@ -232,8 +227,8 @@ def lift_sanction(session: Session, *, sanction: Sanction, channel: Channel, mod
            sanction=sanction, reason=reason, withheld=given.withheld if given else None,
            staff_only=given.is_staff_only if given else False)
     if post is not None:
-        tell_author(session, post, _("A moderator lifted your suspension: you can post again.")
-                    if sanction.kind == SanctionKind.suspension else _("A moderator withdrew their warning."))
+        tell_author(session, post, "suspension_lifted" if sanction.kind == SanctionKind.suspension
+                    else "warning_withdrawn")
     return problems
 
 
@@ -327,7 +322,7 @@ def edit_post(session: Session, *, post: Post, thread: Thread, channel: Channel,
                                 title=one_line(title) if title is not None and post.number == 1 else None,
                                 moderator_id=moderator.id)
     record(session, action=ActionKind.edit_post, moderator=moderator, channel=channel, post=post, reason=reason)
-    tell_author(session, post, _("A moderator edited your post: %(reason)s", reason=reason.strip()))
+    tell_author(session, post, "edited", reason=reason.strip())
     return problems
 
 

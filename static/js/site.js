@@ -48,7 +48,7 @@
   // request, so quick clicks on several posts all count; the server answers with the post.
   document.addEventListener("click", function (event) {
     var control = window.htmx && event.target.closest &&
-      event.target.closest(".post-actions a[href*='/reply'], button[form=react]");
+      event.target.closest(".post > ul a[href*='/reply'], button[form=react]");
     var post = control && control.closest("article");
     if (!post || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
       return;

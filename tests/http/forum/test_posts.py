@@ -118,7 +118,7 @@ def test_the_pages_one_reactions_form(client_as, session):
     page = browser.get(f"/t/{thread.public_id}-{thread.slug}").text
     assert page.count('<form id="react" method="post" action="/react"') == 1
     button = f'<button form="react" name="set" value="{post.public_id}:helpful:1" aria-pressed="false">'
-    assert button in page and page.count('name="csrf_token"') == 3  # sign-out, reactions, reply
+    assert button in page and page.count('name="csrf_token"') == 4  # sign-out, watching, reactions, reply
     assert browser.form("/react", {"set": f"{post.public_id}:helpful:1"}).status_code == 303
     response = browser.form("/react", {"set": f"{post.public_id}:helpful:0"}, htmx=True)
     assert 'aria-pressed="false">Helpful <b>0</b>' in response.text

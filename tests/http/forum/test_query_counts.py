@@ -41,8 +41,9 @@ def test_thread_page_queries_do_not_grow_with_posts(client_as, session, count_qu
     large_count = _queries_for(browser, f"/t/{large.public_id}-{large.slug}", count_queries)
     assert small_count == large_count
     # the member with their unread plain notifications, their sealed ones, the thread with its channel
-    # and tags, the posts with their authors and reactions, and the thread's key learnings
-    assert large_count == 5, large_count
+    # and tags, the posts with their authors and reactions, the thread's key learnings, and whether the
+    # member watches or muted the thread
+    assert large_count == 6, large_count
 
 
 def test_home_and_channel_queries_do_not_grow(client, session, count_queries):

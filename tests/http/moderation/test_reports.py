@@ -82,8 +82,9 @@ def test_the_reporter_is_told_the_outcome_and_the_author_never_who_reported(clie
     client_as(reporter_member).form(f"/report/{post.public_id}", {"reason": "personal_information"})
     moderator = client_as(make_member(session, role="moderator"))
     assert moderator.form(f"/mod/posts/{post.public_id}/hide", {"reason": "Personal details"}).status_code == 303
-    told = session.execute(select(Notification.message).where(Notification.member_id == reporter_member.id)).scalars()
-    assert "reviewed your report and hid the post" in " ".join(told)
+    told = session.execute(select(Notification.event).where(Notification.member_id == reporter_member.id)).scalars()
+    assert list(told) == ["report_hidden"]
+    assert "reviewed your report and hid the post" in client_as(reporter_member).get("/notifications").text
     author_page = client_as(author).get("/notifications").text
     assert "A moderator hid your post: Personal details" in author_page
     assert "Secret Reporter" not in author_page and "secretreporter" not in author_page
@@ -99,9 +100,10 @@ def test_dismissing_reports_tells_the_reporters(client_as, session):
     assert moderator.form(f"/mod/posts/{post.public_id}/dismiss", {"reason": ""}).status_code == 303
     again = moderator.form(f"/mod/posts/{post.public_id}/dismiss", {"next": "/mod/queue"})
     assert again.status_code == 303
-    told = list(session.execute(select(Notification.message).where(Notification.member_id == reporter_member.id))
+    told = list(session.execute(select(Notification.event).where(Notification.member_id == reporter_member.id))
                 .scalars())
-    assert len(told) == 1 and "left the post as it is" in told[0]
+    assert told == ["report_dismissed"]
+    assert "left the post as it is" in client_as(reporter_member).get("/notifications").text
     assert "Fine really" not in moderator.get("/mod/queue").text
 
 

@@ -109,7 +109,7 @@ def _values(name: str, world: dict) -> list[str]:
         "handle": ["observer", "modmo", "adminah", "pquibbleworth"],
         "token": ["not-a-real-token"],
         "action": ["hide", "restore", "approve", "sanction", "dismiss", "edit", "move", "merge", "split"],
-        "entry_id": ["1"], "sanction_id": ["1"], "switch": ["pin"],
+        "entry_id": ["1"], "sanction_id": ["1"], "switch": ["pin"], "key": ["n1", "s1"],
         "public_id": [key_learning.public_id for key_learning in world["learnings"]],
     }
     if name not in values:
