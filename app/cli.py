@@ -274,6 +274,21 @@ def digest_run(
                   f"{summary.already} already sent or not due.")
 
 
+notify_app = typer.Typer(help="Notification emails", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("run")
+def notify_run() -> None:
+    """Email members what they were told in the app and have not read (one email per thread a quarter
+    hour; safe to run again, or twice at once). Run it every few minutes."""
+    from app.notifications import emails
+
+    summary = emails.run()
+    console.print(f"Sent {summary.sent}, {summary.waiting} waiting for their quarter hour, {summary.failed} failed, "
+                  f"{summary.skipped} with nothing left to tell.")
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="HOST"), port: int = typer.Option(8000, envvar="PORT"),

@@ -30,6 +30,7 @@ from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, Securit
 from app.core.static import CachedStaticFiles
 from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
+from app.digest import sending as digest_sending
 from app.digest.routes import router as digest_router
 from app.digest.routes import settings_router as digest_settings_router
 from app.digest.routes import subscribe_router
@@ -41,6 +42,7 @@ from app.learning.routes import router as learning_router
 from app.moderation.learning_routes import router as moderation_learning_router
 from app.moderation.routes import router as moderation_router
 from app.moderation.thread_routes import router as moderation_thread_router
+from app.notifications import emails as notification_emails
 from app.notifications.routes import router as notifications_router
 from app.search.routes import router as search_router
 
@@ -61,9 +63,12 @@ async def lifespan(app: FastAPI):
     # so that full collections stop walking it.
     gc.collect()
     gc.freeze()
-    releases = asyncio.create_task(_release_on_schedule(app))
+    tasks = [asyncio.create_task(_release_on_schedule(app))]
+    if get_settings().email_scheduler:
+        tasks.append(asyncio.create_task(_email_on_schedule()))
     yield
-    releases.cancel()
+    for task in tasks:
+        task.cancel()
 
 
 # How often the release loop looks again at the release interval, a site setting an admin may change.
@@ -99,6 +104,19 @@ async def _release_on_schedule(app: FastAPI) -> None:
         except Exception:  # the interval changed between two reads of it, or the release itself failed
             log.exception("safe space release failed; the next one will catch up")
             await asyncio.sleep(1)
+
+
+async def _email_on_schedule() -> None:
+    """Due digests and notification emails every EMAIL_SCHEDULER_SECONDS, with EMAIL_SCHEDULER on.
+    Several instances may run it: a digest's ledger row and a notification's email are claimed before
+    sending. Each run writes in short transactions of its own, so it never holds the writers' turn."""
+    while True:
+        await asyncio.sleep(get_settings().email_scheduler_seconds)
+        for job in (notification_emails.run, digest_sending.run):
+            try:
+                await anyio.to_thread.run_sync(job)
+            except Exception:  # the next round tries again
+                log.exception("scheduled email job %s failed", job.__module__)
 
 
 def release_now() -> int:

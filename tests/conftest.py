@@ -31,7 +31,7 @@ from sqlmodel import Session  # noqa: E402
 from app.cli import alembic_config  # noqa: E402
 from app.core import site_settings  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
-from app.core.db import get_database, get_read_session, get_session, is_sqlite  # noqa: E402
+from app.core.db import get_database, get_read_session, get_session, get_write_session, is_sqlite  # noqa: E402
 from app.core.security import csrf_token, new_token, serializer, token_hash  # noqa: E402
 from app.main import create_app  # noqa: E402
 from tests.databases import scratch_database  # noqa: E402
@@ -124,6 +124,7 @@ def bound_app(app, connection):
         return Session(bind=connection, join_transaction_mode="rollback_only")
 
     app.dependency_overrides[get_session] = session_in_test_transaction
+    app.dependency_overrides[get_write_session] = session_in_test_transaction
     app.dependency_overrides[get_read_session] = read_session_in_test_transaction
     yield app
     app.dependency_overrides.clear()

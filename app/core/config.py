@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     registration_mode: RegistrationMode = RegistrationMode.open
     # Where email goes: file://var/outbox, console://, smtp://user:pass@host:port, smtps://...
     email_url: str = f"file://{ROOT / 'var' / 'outbox'}"
+    # Send due digests and notification emails from inside the server (every instance may: each email
+    # is claimed before it is sent). Off: run `forum digest run` and `forum notify run` from cron.
+    email_scheduler: bool = False
+    # How often the scheduler looks (notification emails wait at most this long).
+    email_scheduler_seconds: int = Field(default=60, ge=1, le=3600)
     # Sender address for every email.
     email_from: str = "Common Ground <forum@example.org>"
     # Site name shown in the header and emails.

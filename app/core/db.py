@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import nullcontext
+from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from functools import lru_cache
 
@@ -127,7 +127,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     (``app.state.write_turn``, first come first served) before their handler starts, rather than in
     SQLite's busy handler, which sleeps, polls and serves waiting writers in no particular order.
     """
-    write = request.method not in SAFE_METHODS
+    async with _unit_of_work(request, write=request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
+    """A writing unit of work for a GET that changes only what its own viewer sees (opening a
+    notification reads it); everything else a GET does stays read-only."""
+    async with _unit_of_work(request, write=True) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _unit_of_work(request: Request, *, write: bool) -> AsyncIterator[Session]:
     turn = getattr(request.app.state, "write_turn", None) if write else None
     # One pass of the event loop before the handler: a coroutine handler (the hot pages) runs to its
     # end without another, and the loop polls sockets only between passes, so the rest of a big

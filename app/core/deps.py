@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import Depends
 from sqlmodel import Session
 
-from app.core.db import get_read_session, get_session
+from app.core.db import get_read_session, get_session, get_write_session
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.core.config import get_settings
-from app.core.deps import SessionDep
+from app.core.deps import NotFound, SessionDep
 from app.core.i18n import _
 from app.core.templating import templates
-from app.feeds import atom
+from app.feeds import atom, threads
 from app.forum.deps import page_number
+from app.forum.markdown import plain_excerpt
 from app.learning import briefing, library
 from app.safespace import service as safespace
 
@@ -51,9 +52,51 @@ def learning_feed(request: Request, session: SessionDep, pilot: str = "", theme:
         self_url=base_url + library.filtered_url("/feeds/learning.atom", filters),
         alternate_url=base_url + library.filtered_url("/learning", filters),
         entries=[_entry(entry, base_url) for entry in shelf.entries])
+    return _atom(request, body)
+
+
+def _atom(request: Request, body: bytes) -> Response:
     # The same for every reader: shared caches may keep it a minute (a hidden post leaves it that soon).
     tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"Cache-Control": "public, max-age=60", "ETag": tag, "Vary": "Accept-Language"}
     if tag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=ATOM, headers=headers)
+
+
+def _item_entry(item: threads.Item, base_url: str, kind: str) -> atom.AtomEntry:
+    return atom.AtomEntry(id=atom.tag_uri(base_url, f"{kind}/{item.public_id}"), title=item.title,
+                          link=base_url + item.path, updated=item.updated, published=item.published,
+                          summary=plain_excerpt(item.body_html), content_html=item.body_html,
+                          author=item.author or _("Former member"), categories=[])
+
+
+@router.api_route("/c/{slug}.atom", methods=["GET", "HEAD"])
+def channel_feed(request: Request, session: SessionDep, slug: str):
+    """A public channel's threads, newest activity first."""
+    channel = threads.public_channel(session, slug)
+    if channel is None:
+        raise NotFound()
+    base_url, site = get_settings().base_url.rstrip("/"), get_settings().site_name
+    entries = [_item_entry(item, base_url, "thread") for item in threads.channel_items(session, channel)]
+    body = atom.document(feed_id=atom.tag_uri(base_url, f"channel/{channel.slug}"),
+                         title=f"{site}: {channel.name}", author=site, entries=entries,
+                         self_url=f"{base_url}/feeds/c/{channel.slug}.atom",
+                         alternate_url=f"{base_url}/c/{channel.slug}")
+    return _atom(request, body)
+
+
+@router.api_route("/t/{thread_id}.atom", methods=["GET", "HEAD"])
+def thread_feed(request: Request, session: SessionDep, thread_id: str):
+    """A thread's newest posts, in a public channel."""
+    found = threads.public_thread(session, thread_id)
+    if found is None:
+        raise NotFound()
+    thread, _channel = found
+    base_url, site = get_settings().base_url.rstrip("/"), get_settings().site_name
+    entries = [_item_entry(item, base_url, "post") for item in threads.thread_items(session, thread)]
+    body = atom.document(feed_id=atom.tag_uri(base_url, f"thread/{thread.public_id}"),
+                         title=f"{site}: {thread.title}", author=site, entries=entries,
+                         self_url=f"{base_url}/feeds/t/{thread.public_id}.atom",
+                         alternate_url=f"{base_url}/t/{thread.public_id}-{thread.slug}")
+    return _atom(request, body)

@@ -167,6 +167,7 @@ def run(*, now: datetime | None = None, database: Database | None = None,
     if unwanted:  # settled, so later runs do not look at them again
         with database.session() as session:
             _claim_items(session, unwanted, now)
+            session.commit()
     for (member_id, thread_id), items in groups.items():
         try:
             outcome = deliver(database, members[member_id], thread_id, items, now=now, transport=transport)
@@ -241,6 +242,7 @@ def deliver(database: Database, member: Member, thread_id: int, items: list[Pend
         log.warning("notification email to member %s failed; it is tried again later", member.id)
         with database.session() as session:
             _give_back(session, items)
+            session.commit()
         return "failed"
     return "sent"
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from app.accounts.deps import CurrentUser, load_viewer
 from app.core import csrf
 from app.core.browser import flash
-from app.core.deps import NotFound, SessionDep
+from app.core.deps import NotFound, SessionDep, WriteSessionDep
 from app.core.htmx import redirect, render
 from app.core.i18n import _
 from app.forum import service as forum_service
@@ -33,7 +33,7 @@ def mark_notifications_read(request: Request, session: SessionDep, viewer: Curre
 
 
 @router.get("/notifications/{key}")
-def open_notification(request: Request, session: SessionDep, viewer: CurrentUser, key: str):
+def open_notification(request: Request, session: WriteSessionDep, viewer: CurrentUser, key: str):
     """Opening a notification reads it: it leads to its post."""
     item = service.mark_read(session, viewer.id, key)
     if item is None:
@@ -121,19 +121,21 @@ def update_notification_settings(request: Request, session: SessionDep, viewer: 
     return redirect(request, "/settings/notifications")
 
 
-@router.get("/notifications/unsubscribe/{token}")
-def confirm_unsubscribe(request: Request, session: SessionDep, token: str):
+def _unsubscribing(token: str) -> int:
     member_id = emails.token_member(token)
-    return render(request, "notifications/notification_unsubscribe.html",
-                  {"token": token, "valid": member_id is not None, "done": False})
+    if member_id is None:
+        raise NotFound()
+    return member_id
+
+
+@router.get("/notifications/unsubscribe/{token}")
+def confirm_unsubscribe(request: Request, token: str):
+    _unsubscribing(token)
+    return render(request, "notifications/notification_unsubscribe.html", {"token": token, "done": False})
 
 
 @router.post("/notifications/unsubscribe/{token}")
 def unsubscribe(request: Request, session: SessionDep, token: str):
     """One click (RFC 8058) or a person's button: every notification email stops, no sign-in needed."""
-    member_id = emails.token_member(token)
-    if member_id is not None:
-        emails.choose(session, member_id, set())
-    return render(request, "notifications/notification_unsubscribe.html",
-                  {"token": token, "valid": member_id is not None, "done": member_id is not None},
-                  status_code=200 if member_id is not None else 400)
+    emails.choose(session, _unsubscribing(token), set())
+    return render(request, "notifications/notification_unsubscribe.html", {"token": token, "done": True})

@@ -313,6 +313,7 @@ class Sample:
     pending_title: str  # a safe-space thread waiting in the review queue
     reset: str  # a working password-reset path for "member2"
     key_learning: str  # the public id of the thread's key learning (marked by "moderator")
+    notices_off: str  # the one-click unsubscribe path of a notification email to "member"
     thread_id: str = ""  # the thread's public id
 
     def __post_init__(self) -> None:
@@ -349,8 +350,12 @@ def make_sample(forum: Forum) -> Sample:
         forum.start_thread(newcomer, "safe-space", pending_title,
                            "## What we tried\n\nA joint bid.", guidelines="yes")
         reset = forum.password_reset_path(newcomer, forum.server.accounts["member2"][0])
+        forum.server.forum("notify", "run")  # member2's replies reach "member" by email
+        headers = [mail["List-Unsubscribe"] or "" for mail in forum.server.mails_to(forum.server.accounts["member"][0])]
+        notices_off = next(re.search(r"/notifications/unsubscribe/[^>]+", header).group(0) for header in headers
+                           if "/notifications/unsubscribe/" in header)
         return Sample(thread=thread, opening=opening, reply=reply, edited=edited, hidden=hidden,
-                      pending_title=pending_title, reset=reset, key_learning=key_learning)
+                      pending_title=pending_title, reset=reset, key_learning=key_learning, notices_off=notices_off)
     finally:
         for context in contexts.values():
             context.close()

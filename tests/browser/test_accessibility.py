@@ -16,7 +16,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Responses htmx swaps into a page; they are checked in place by test_axe_after_htmx_swaps.
 FRAGMENT_TEMPLATES = {"forum/reply_created.html", "forum/post_updated.html"}
 # Emails, not pages (tests/unit/digest checks what they hold).
-EMAIL_TEMPLATES = {"digest/digest_email.html"}
+EMAIL_TEMPLATES = {"digest/digest_email.html", "notifications/notification_email.html"}
 
 # template -> (signed in as, URL ({placeholders} from the Sample), what only that template draws)
 PAGES = {
@@ -59,6 +59,8 @@ PAGES = {
     "digest/subscription_new.html": (None, "/subscribe", "form[action='/subscribe']"),
     "digest/subscription_confirm.html": (None, "/subscribe/confirm/not-a-real-token", "a[href='/subscribe']"),
     "moderation/key_learning_edit.html": ("moderator", "/mod/learning/threads/{thread_id}", "#field-concerns input"),
+    "notifications/notification_settings_edit.html": ("member", "/settings/notifications", "#email-watching"),
+    "notifications/notification_unsubscribe.html": (None, "{notices_off}", "form[action^='/notifications/unsub']"),
     "moderation/key_learning_unmark.html": ("moderator", "/mod/learning/{key_learning}/unmark",
                                             "form[action$='/unmark']"),
 }
@@ -88,6 +90,7 @@ MORE_STATES = {
     "library, a matrix cell": (None, "/learning?pilot=ystrad-celyn&theme=inclusive-sustainable-growth", ".learning"),
     "library, with errors": (None, "/learning?pilot=nowhere", ".error-summary"),
     "thread with a key learning, as moderator": ("moderator", "{thread}", ".key-learnings a[href$='/unmark']"),
+    "channel, as a member": ("member", "/c/marlholme-bay", "form.watch-form button[value=muted]"),
     "mark a reply as a key learning": ("moderator", "/mod/learning/posts/{reply}", "#field-summary"),
 }
 

@@ -1,5 +1,5 @@
-"""A visitor subscribes to the digest, confirms from the email, gets a digest and leaves from its
-link, with JavaScript on and off."""
+"""Keeping up, with JavaScript on and off: a visitor subscribes to the digest, confirms from the email,
+gets a digest and leaves from its link; a member watches a thread, hears of it, and mutes it."""
 
 import re
 from datetime import UTC, datetime
@@ -39,3 +39,30 @@ def test_a_visitor_subscribes_confirms_and_unsubscribes_from_the_digest(open_pag
     expect(page.locator("main [role=status]")).to_contain_text("You are unsubscribed")
     forum.server.forum("digest", "run", "--period", today, "--force")
     assert len(forum.server.mails_to(address)) == 2  # the confirmation and the one digest
+
+
+def test_a_member_watches_a_thread_hears_of_it_and_mutes_it(open_page, forum, js):
+    author, watcher, other = open_page("member"), open_page("member2", js=js), open_page("moderator")
+    thread = forum.start_thread(author.context, "marlholme-bay", forum.unique("Shared minibus"),
+                                "Could partners share one minibus between sites?")
+    watcher.goto(thread)
+    watcher.get_by_role("button", name="Watch", exact=True).click()
+    expect(watcher.locator("main [role=status]").first).to_contain_text("You are watching this thread")
+    expect(watcher.locator("form.watch-form")).to_contain_text("You are watching this thread.")
+    forum.reply(other.context, thread, "We did this in Ystrad: a shared rota works.")
+
+    watcher.goto("/notifications")
+    news = watcher.get_by_role("link", name=re.compile("posted in a thread you watch")).first
+    news.click()
+    expect(watcher).to_have_url(re.compile(r"/t/.*#post-"))
+    watcher.goto("/notifications")
+    expect(watcher.locator(".notification").first).not_to_have_class(re.compile("unread"))
+
+    watcher.goto(thread)
+    watcher.get_by_role("button", name="Mute", exact=True).click()
+    expect(watcher.locator("form.watch-form")).to_contain_text("This thread is muted.")
+    watcher.goto("/notifications")
+    before = watcher.locator(".notification").count()
+    forum.reply(other.context, thread, "And the insurance was simpler than we feared. cc @member2")
+    watcher.goto("/notifications")
+    expect(watcher.locator(".notification")).to_have_count(before)

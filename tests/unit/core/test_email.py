@@ -1,44 +1,26 @@
 """The email transport delivers through a real SMTP server, a folder, or the console."""
 
 import email
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
 from app.core.email import build_message, send
-
-
-class Collector(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list = []
-
-    def handle_message(self, message) -> None:
-        self.messages.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.smtp_server import Collector, free_port, running
 
 
 @pytest.fixture
 def smtp_server():
     handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with running(handler) as url:
+        yield url, handler
 
 
 def test_smtp_transport_delivers_multipart(smtp_server):
-    controller, handler = smtp_server
+    url, handler = smtp_server
     message = build_message(to="ana@example.org", subject="Digest", text="Plain words", html="<p>Rich words</p>",
                             headers={"List-Unsubscribe": "<https://example.org/u/1>"})
-    send(message, f"smtp://{controller.hostname}:{controller.port}")
+    send(message, url)
     assert len(handler.messages) == 1
     received = handler.messages[0]
     assert received["To"] == "ana@example.org" and received["List-Unsubscribe"] == "<https://example.org/u/1>"
@@ -67,7 +49,7 @@ def test_unknown_transport_is_an_error():
 def test_one_connection_sends_many_and_reconnects_when_the_server_drops_it():
     from app.core.email import Connection
 
-    handler, port = Collector(), _free_port()
+    handler, port = Collector(), free_port()
     first = Controller(handler, hostname="127.0.0.1", port=port)
     first.start()
     url = f"smtp://127.0.0.1:{port}"

@@ -1,16 +1,11 @@
 """Digests through a real SMTP server (aiosmtpd): headers, both parts, what each reader may see, and a
 ledger that sends each digest once whatever runs, fails or dies."""
 
-import email
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from alembic import command
 from sqlalchemy import func, select, update
 
@@ -24,39 +19,17 @@ from app.digest.models import DeliveryStatus, DigestDelivery, Subscription
 from app.forum import lifecycle, posting
 from app.forum.models import Channel, ChannelKind, Post, Thread, Visibility
 from tests.factories import first_post, password_hash
+from tests.smtp_server import Collector, free_port, running
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)  # a Friday: the week of 23 November (2026-W48) is due
 IN_PERIOD = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-class Collector(Message):
-    def __init__(self, refuse: str = "") -> None:
-        super().__init__()
-        self.messages, self.refuse = [], refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
-        if self.refuse and address == self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    def handle_message(self, message) -> None:
-        self.messages.append(email.message_from_bytes(message.as_bytes(), policy=policy.default))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     handler = Collector(refuse="gone@example.org")
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, f"smtp://127.0.0.1:{controller.port}"
-    controller.stop()
+    with running(handler) as url:
+        yield handler, url
 
 
 def _member(session, handle: str) -> Member:
@@ -118,15 +91,11 @@ def _run(db, url, now=NOW, **options):
     return sending.run(now=now, database=db, transport=lambda message: transport_module.send(message, url), **options)
 
 
-def _to(handler, address):
-    return [message for message in handler.messages if message["To"] == address]
-
-
 def test_digests_arrive_with_list_headers_both_parts_and_only_what_each_reader_may_see(world, smtp):
     handler, url = smtp
     summary = _run(world, url)
     assert (summary.sent, summary.failed) == (2, 1)  # the member, the visitor; the refused address
-    member, visitor = _to(handler, "reader@example.org")[0], _to(handler, "visitor@example.org")[0]
+    member, visitor = handler.to("reader@example.org")[0], handler.to("visitor@example.org")[0]
     base = get_settings().base_url.rstrip("/")
     for message in (member, visitor):
         assert message["List-Unsubscribe"].startswith(f"<{base}/digest/unsubscribe/")
@@ -183,16 +152,16 @@ def test_a_run_that_died_while_sending_is_taken_over_later_under_the_same_messag
     soon = _run(world, url)
     assert (soon.sent, soon.already) == (1, 1)  # the visitor's; the member's is "sending": another run's?
     later = _run(world, url, now=NOW + sending.STALE + timedelta(minutes=1))
-    assert later.sent == 1 and len(_to(handler, "reader@example.org")) == 1
+    assert later.sent == 1 and len(handler.to("reader@example.org")) == 1
     with world.session(write=False) as session:
         delivery = session.execute(select(DigestDelivery).join(Subscription).where(
             Subscription.member_id.is_not(None))).scalar_one()
-    assert _to(handler, "reader@example.org")[0]["Message-ID"].startswith(f"<digest-{delivery.id}-2026-W48@")
+    assert handler.to("reader@example.org")[0]["Message-ID"].startswith(f"<digest-{delivery.id}-2026-W48@")
 
 
 def test_smtp_down_records_failures_and_a_later_run_sends_them(world, smtp):
     handler, url = smtp
-    down = f"smtp://127.0.0.1:{_free_port()}"
+    down = f"smtp://127.0.0.1:{free_port()}"
     summary = _run(world, down)
     assert summary.sent == 0 and summary.failed == 3
     with world.session(write=False) as session:
@@ -239,7 +208,7 @@ def test_a_failed_daily_digest_is_tried_again_on_later_days_and_a_late_subscribe
         session.execute(update(Subscription).values(frequency="daily"))
         session.add(Subscription(email="late@example.org", frequency="daily", confirmed_at=NOW))
         session.commit()
-    down = f"smtp://127.0.0.1:{_free_port()}"
+    down = f"smtp://127.0.0.1:{free_port()}"
     _run(world, down, now=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))  # the 25th's digests fail
     later = _run(world, url, now=datetime(2026, 11, 27, 9, 0, tzinfo=UTC))  # the 26th's: nothing new; and the 25th's
     assert later.sent == 2 and "late@example.org" not in [m["To"] for m in handler.messages]
