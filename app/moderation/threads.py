@@ -173,7 +173,7 @@ def split_thread(session: Session, *, thread: Thread, channel: Channel, moderato
     _check_reason(reason, problems)
     if problems:
         return None, problems
-    new = regroup.split(session, thread=thread, channel=channel, chosen=chosen, title=title.strip())
+    new = regroup.split(session, thread=thread, channel=channel, chosen=chosen, title=one_line(title))
     follow_split(session, new)
     record(session, action=ActionKind.split_thread, moderator=moderator, channel=channel, thread=new,
            reason=reason, detail=_("split from “%(title)s”", title=thread.title))

@@ -26,7 +26,7 @@ from app.accounts.models import Member, MemberStatus
 from app.core import db, email, i18n
 from app.core.config import get_settings
 from app.core.db import Database, get_database
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.core.security import serializer
 from app.core.templating import templates
 from app.core.timeutil import utcnow
@@ -47,6 +47,7 @@ log = logging.getLogger("common_ground.notifications")
 BATCH = timedelta(minutes=15)
 MAX_AGE = timedelta(days=3)  # unread news older than this is not worth an email any more
 PER_EMAIL = 20
+SEALED = 0  # the "thread" of a member's sealed notifications: one email for all of them
 _FIELDS = {NotificationKind.reply: "email_reply", NotificationKind.mention: "email_mention",
            NotificationKind.moderation: "email_moderation", NotificationKind.watching: "email_watching"}
 
@@ -162,8 +163,8 @@ def run(*, now: datetime | None = None, database: Database | None = None,
         setting = settings.get(item.member_id) or NotificationSetting(member_id=item.member_id)
         if member is None or member.status != MemberStatus.active or not getattr(setting, _FIELDS[item.kind], False):
             unwanted.append(item)
-        else:
-            groups[(item.member_id, item.thread_id)].append(item)
+        else:  # sealed news goes in one email of its own, which names no thread (see deliver)
+            groups[(item.member_id, SEALED if item.sealed else item.thread_id)].append(item)
     if unwanted:  # settled, so later runs do not look at them again
         with database.session() as session:
             _claim_items(session, unwanted, now)
@@ -209,13 +210,15 @@ def _claim_items(session: Session, items: list[Pending], now: datetime) -> set[t
     return taken
 
 
-def _give_back(session: Session, items: list[Pending]) -> None:
+def _give_back(database: Database, items: list[Pending]) -> None:
     plain = [item.id for item in items if not item.sealed]
     sealed = [item.id for item in items if item.sealed]
-    if plain:
-        session.execute(update(Notification).where(Notification.id.in_(plain)).values(emailed_at=None))
-    if sealed:
-        session.execute(update(SealedNotification).where(SealedNotification.id.in_(sealed)).values(emailed=False))
+    with database.session() as session:
+        if plain:
+            session.execute(update(Notification).where(Notification.id.in_(plain)).values(emailed_at=None))
+        if sealed:
+            session.execute(update(SealedNotification).where(SealedNotification.id.in_(sealed)).values(emailed=False))
+        session.commit()
 
 
 def deliver(database: Database, member: Member, thread_id: int, items: list[Pending], *, now: datetime,
@@ -228,23 +231,31 @@ def deliver(database: Database, member: Member, thread_id: int, items: list[Pend
         taken = _claim_items(session, items, now)
         session.commit()
     items = [item for item in items if (item.sealed, item.id) in taken]
-    with database.session(write=False) as session:
-        lines = _lines(session, items)
-        thread = session.execute(select(Thread.public_id, Thread.slug, Thread.title)
-                                 .where(Thread.id == thread_id)).one_or_none()
-    if not lines or thread is None:
-        return "skipped"
-    with i18n.speaking(member.locale or "en"):
-        message = notification_message(member, thread, lines)
     try:
+        with database.session(write=False) as session:
+            message = _message(session, member, thread_id, items)
+        if message is None:
+            return "skipped"
         transport(message)
     except (aiosmtplib.SMTPException, OSError, TimeoutError):
         log.warning("notification email to member %s failed; it is tried again later", member.id)
-        with database.session() as session:
-            _give_back(session, items)
-            session.commit()
+        _give_back(database, items)
         return "failed"
+    except Exception:  # a bug: given back too, so nothing is lost once it is mended
+        _give_back(database, items)
+        raise
     return "sent"
+
+
+def _message(session: Session, member: Member, thread_id: int, items: list[Pending]):
+    """The email of these notifications, or None if nothing in them may still be told."""
+    with i18n.speaking(member.locale or "en"):
+        if thread_id == SEALED:
+            return sealed_message(member, len(items)) if items else None
+        lines = _lines(session, items)
+        thread = session.execute(select(Thread.public_id, Thread.slug, Thread.title)
+                                 .where(Thread.id == thread_id)).one_or_none()
+        return notification_message(member, thread, lines) if lines and thread is not None else None
 
 
 @dataclass(frozen=True)
@@ -274,30 +285,43 @@ def _lines(session: Session, items: list[Pending]) -> list[tuple[Pending, str, s
     return lines
 
 
-def notification_message(member: Member, thread, lines: list[tuple[Pending, str, str]]):
-    """The email: text and HTML (CSS inlined), list headers, and a References header that lets mail
-    programs put a thread's emails together."""
+def _email(member: Member, subject: str, context: dict, references: str = ""):
+    """Text and HTML (CSS inlined) with the list headers; ``references`` groups a thread's emails."""
     settings = get_settings()
     base_url = settings.base_url.rstrip("/")
     host = urlsplit(base_url).hostname or "localhost"
     unsubscribe_url = f"{base_url}/notifications/unsubscribe/{unsubscribe_token(member.id)}"
+    context = context | {"base_url": base_url, "site_name": settings.site_name, "subject": subject,
+                         "unsubscribe_url": unsubscribe_url, "locale": i18n.current_locale(),
+                         "settings_url": f"{base_url}/settings/notifications"}
+    text = templates.get_template("notifications/notification_email.txt").render(context)
+    html = email.inline_css(templates.get_template("notifications/notification_email.html").render(context))
+    headers = {"List-Id": f"{settings.site_name} notifications <notifications.{host}>",
+               "List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+               "Auto-Submitted": "auto-generated"}
+    if references:
+        headers["References"] = f"<{references}@{host}>"
+    return email.build_message(to=member.email, subject=subject, text=text, html=html, headers=headers)
+
+
+def sealed_message(member: Member, count: int):
+    """News about safe-space posts says only that there is news: a reply to a member's post, or a
+    moderator's word about it, would tell anyone who reads their mailbox what they wrote there."""
+    site = get_settings().site_name
+    subject = ngettext("%(site)s: %(num)s new notification", "%(site)s: %(num)s new notifications", count, site=site)
+    return _email(member, subject, {"thread": None, "lines": [], "count": count})
+
+
+def notification_message(member: Member, thread, lines: list[tuple[Pending, str, str]]):
+    """The email of one thread's notifications."""
+    settings = get_settings()
     shown = [Line(text=messages.sentence(item.event, item.values), path=path, excerpt=excerpt)
              for item, path, excerpt in lines]
     first = " ".join(shown[0].text.split())  # a moderator's reason may hold line breaks; a header may not
+    title = " ".join(thread.title.split())
     subject = (_("%(site)s: %(news)s in “%(title)s”", site=settings.site_name, news=first[:120].rstrip("."),
-                 title=thread.title) if len(shown) == 1 else
+                 title=title) if len(shown) == 1 else
                _("%(site)s: %(num)s notifications in “%(title)s”", site=settings.site_name, num=len(shown),
-                 title=thread.title))
-    context = {"lines": shown, "thread": thread, "base_url": base_url, "site_name": settings.site_name,
-               "subject": subject, "unsubscribe_url": unsubscribe_url, "locale": i18n.current_locale(),
-               "settings_url": f"{base_url}/settings/notifications"}
-    text = templates.get_template("notifications/notification_email.txt").render(context)
-    html = email.inline_css(templates.get_template("notifications/notification_email.html").render(context))
-    message = email.build_message(to=member.email, subject=subject, text=text, html=html, headers={
-        "List-Id": f"{settings.site_name} notifications <notifications.{host}>",
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Auto-Submitted": "auto-generated",
-        "References": f"<thread-{thread.public_id}@{host}>",
-    })
-    return message
+                 title=title))
+    return _email(member, subject, {"lines": shown, "thread": thread}, references=f"thread-{thread.public_id}")
+

@@ -1,6 +1,8 @@
 """Creating, counting and listing notifications; sealed ones keep anonymous authorship hidden."""
 
+import hashlib
 import json
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -26,7 +28,7 @@ MAX_MENTIONS = 10  # members notified by one post; more mentions still link, but
 class Item:
     """One notification as the notifications page shows it."""
 
-    key: str  # "n<id>" for a plain notification, "s<id>" for a sealed one
+    key: str  # "n<id>" for a plain notification, "s" and a hash of its ciphertext for a sealed one
     kind: str
     event: str
     values: MappingProxyType
@@ -110,6 +112,12 @@ def unread_count(session: Session, member_id: int, clear: int | None = None) -> 
 accounts_service.count_unread_with(accounts_service.UnreadCounter(column=UNREAD_COLUMN, count=unread_count))
 
 
+def sealed_key(sealed: str) -> str:
+    """A sealed notification's address: from its ciphertext, not its row id, whose gaps between two
+    members' notifications of one post would count the members told in between."""
+    return "s" + hashlib.sha256(sealed.encode()).hexdigest()[:24]
+
+
 def payload_event(payload: MappingProxyType) -> tuple[str, MappingProxyType]:
     """A sealed payload's event and values; one sealed before events were stored says its old text."""
     if "e" in payload:
@@ -142,7 +150,7 @@ def _sealed_items(session: Session, sealed: list[tuple]) -> list[Item]:
         ids = [payload["p"] for _, payload in sealed]
         query = select(Post.public_id, Thread.title).join(Thread, Thread.id == Post.thread_id)
         titles = dict(session.execute(query.where(Post.public_id.in_(ids))).all())
-    return [Item(key=f"s{row.id}", kind=payload["k"], event=payload_event(payload)[0],
+    return [Item(key=sealed_key(row.sealed), kind=payload["k"], event=payload_event(payload)[0],
                  values=payload_event(payload)[1], post_public_id=payload["p"], thread_title=titles.get(payload["p"]),
                  created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True)
             for row, payload in sealed]
@@ -166,7 +174,7 @@ def mark_read(session: Session, member_id: int, key: str) -> Item | None:
                         .values(read_at=utcnow()))
         return _plain_item(row)
     if key.startswith("s"):
-        sealed = [(row, payload) for row, payload in _sealed_for(session, member_id) if f"s{row.id}" == key]
+        sealed = [(row, payload) for row, payload in _sealed_for(session, member_id) if sealed_key(row.sealed) == key]
         if sealed:
             session.execute(delete(SealedNotification).where(SealedNotification.id == sealed[0][0].id))
             return _sealed_items(session, sealed)[0]
@@ -227,7 +235,9 @@ def notify_about_post(session: Session, *, post, thread, channel) -> None:
     active = set(session.execute(select(Member.id).where(Member.id.in_(told), Member.status == MemberStatus.active))
                  .scalars())
     values = writer_values(session, post)
-    for member_id, (kind, event) in sorted(told.items()):
+    order = list(told.items())
+    random.shuffle(order)  # rows in member order would let their ids be read against members'
+    for member_id, (kind, event) in order:
         if member_id in active:
             notify(session, member_id=member_id, kind=kind, event=event, post=post, values=values,
                    sealed=channel.is_anonymous or post.seal is not None)

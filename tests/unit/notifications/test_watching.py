@@ -85,6 +85,11 @@ def test_in_the_safe_space_nothing_plain_is_stored_and_posting_watches_nothing(s
     starter_items = service.for_member(session, starter.id)
     assert [(item.event, item.is_sealed) for item in starter_items] == [("reply", True)]
     assert starter_items[0].text == "Participant B replied to you"
+    # addressed by a hash of the ciphertext: row ids would count the members told between two readers
+    sealed_ids = {str(row_id) for row_id in session.execute(select(SealedNotification.id)).scalars()}
+    assert starter_items[0].key[1:] not in sealed_ids and len(starter_items[0].key) == 25
+    assert service.mark_read(session, starter.id, starter_items[0].key).is_sealed
+    assert service.for_member(session, starter.id) == []
     watcher_events = sorted(item.event for item in service.for_member(session, watcher.id))
     assert watcher_events == ["watched_reply", "watched_thread"]
 
