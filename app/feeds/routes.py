@@ -64,11 +64,18 @@ def _atom(request: Request, body: bytes) -> Response:
     return Response(body, media_type=ATOM, headers=headers)
 
 
-def _item_entry(item: threads.Item, base_url: str, kind: str) -> atom.AtomEntry:
-    return atom.AtomEntry(id=atom.tag_uri(base_url, f"{kind}/{item.public_id}"), title=item.title,
-                          link=base_url + item.path, updated=item.updated, published=item.published,
-                          summary=plain_excerpt(item.body_html), content_html=item.body_html,
-                          author=item.author or _("Former member"), categories=[])
+def _items_feed(request: Request, *, key: str, name: str, feed_path: str, page_path: str, kind: str,
+                items: list[threads.Item]) -> Response:
+    """A channel's or a thread's feed: one entry per thread or post (``kind``), ids from public ids."""
+    base_url, site = get_settings().base_url.rstrip("/"), get_settings().site_name
+    entries = [atom.AtomEntry(id=atom.tag_uri(base_url, f"{kind}/{item.public_id}"), title=item.title,
+                              link=base_url + item.path, updated=item.updated, published=item.published,
+                              summary=plain_excerpt(item.body_html), content_html=item.body_html,
+                              author=item.author or _("Former member"), categories=[])
+               for item in items]
+    return _atom(request, atom.document(feed_id=atom.tag_uri(base_url, key), title=f"{site}: {name}", author=site,
+                                        entries=entries, self_url=base_url + feed_path,
+                                        alternate_url=base_url + page_path))
 
 
 @router.api_route("/c/{slug}.atom", methods=["GET", "HEAD"])
@@ -77,13 +84,9 @@ def channel_feed(request: Request, session: SessionDep, slug: str):
     channel = threads.public_channel(session, slug)
     if channel is None:
         raise NotFound()
-    base_url, site = get_settings().base_url.rstrip("/"), get_settings().site_name
-    entries = [_item_entry(item, base_url, "thread") for item in threads.channel_items(session, channel)]
-    body = atom.document(feed_id=atom.tag_uri(base_url, f"channel/{channel.slug}"),
-                         title=f"{site}: {channel.name}", author=site, entries=entries,
-                         self_url=f"{base_url}/feeds/c/{channel.slug}.atom",
-                         alternate_url=f"{base_url}/c/{channel.slug}")
-    return _atom(request, body)
+    return _items_feed(request, key=f"channel/{channel.slug}", name=channel.name, kind="thread",
+                       feed_path=f"/feeds/c/{channel.slug}.atom", page_path=f"/c/{channel.slug}",
+                       items=threads.channel_items(session, channel))
 
 
 @router.api_route("/t/{thread_id}.atom", methods=["GET", "HEAD"])
@@ -92,11 +95,7 @@ def thread_feed(request: Request, session: SessionDep, thread_id: str):
     found = threads.public_thread(session, thread_id)
     if found is None:
         raise NotFound()
-    thread, _channel = found
-    base_url, site = get_settings().base_url.rstrip("/"), get_settings().site_name
-    entries = [_item_entry(item, base_url, "post") for item in threads.thread_items(session, thread)]
-    body = atom.document(feed_id=atom.tag_uri(base_url, f"thread/{thread.public_id}"),
-                         title=f"{site}: {thread.title}", author=site, entries=entries,
-                         self_url=f"{base_url}/feeds/t/{thread.public_id}.atom",
-                         alternate_url=f"{base_url}/t/{thread.public_id}-{thread.slug}")
-    return _atom(request, body)
+    thread = found[0]
+    return _items_feed(request, key=f"thread/{thread.public_id}", name=thread.title, kind="post",
+                       feed_path=f"/feeds/t/{thread.public_id}.atom",
+                       page_path=f"/t/{thread.public_id}-{thread.slug}", items=threads.thread_items(session, thread))
