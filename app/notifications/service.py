@@ -150,10 +150,13 @@ def _sealed_items(session: Session, sealed: list[tuple]) -> list[Item]:
         ids = [payload["p"] for _, payload in sealed]
         query = select(Post.public_id, Thread.title).join(Thread, Thread.id == Post.thread_id)
         titles = dict(session.execute(query.where(Post.public_id.in_(ids))).all())
-    return [Item(key=sealed_key(row.sealed), kind=payload["k"], event=payload_event(payload)[0],
-                 values=payload_event(payload)[1], post_public_id=payload["p"], thread_title=titles.get(payload["p"]),
-                 created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True)
-            for row, payload in sealed]
+    items = []
+    for row, payload in sealed:
+        event, values = payload_event(payload)
+        items.append(Item(key=sealed_key(row.sealed), kind=payload["k"], event=event, values=values,
+                          post_public_id=payload["p"], thread_title=titles.get(payload["p"]),
+                          created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True))
+    return items
 
 
 def for_member(session: Session, member_id: int, limit: int = 50) -> list[Item]:
