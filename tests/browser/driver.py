@@ -6,7 +6,6 @@ context's own cookies), so that each test can set up its own content.
 import contextlib
 import email
 import email.policy
-import email.utils
 import os
 import re
 import socket
@@ -55,12 +54,18 @@ class LiveServer:
             raise RuntimeError(f"forum {args[0]} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
 
-    def mails_to(self, address: str) -> list:
-        """The messages in the outbox to this address, oldest first."""
-        found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-                 for path in self.outbox.glob("*.eml")]
-        return sorted((m for m in found if m["To"] == address), key=lambda m: email.utils.parsedate_to_datetime(
-            m["Date"]))
+    def mails_to(self, address: str, at_least: int = 0) -> list:
+        """The messages in the outbox to this address, oldest first. Some are sent after the response
+        (so a reply takes the same time whatever it did): wait up to 10 s for ``at_least`` of them."""
+        deadline = time.monotonic() + 10
+        while True:
+            # Sorted by when each file was written: a Date header counts whole seconds.
+            paths = sorted(self.outbox.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+            found = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in paths]
+            mine = [m for m in found if m["To"] == address]
+            if len(mine) >= at_least or time.monotonic() > deadline:
+                return mine
+            time.sleep(0.05)
 
 
 def _free_port() -> int:
