@@ -5,6 +5,8 @@ The database comes from TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite f
 
 import os
 import tempfile
+from datetime import UTC, datetime, timedelta
+from contextlib import contextmanager
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="cg-tests-"))
@@ -126,8 +128,10 @@ def bound_app(app, connection):
     app.dependency_overrides[get_session] = session_in_test_transaction
     app.dependency_overrides[get_write_session] = session_in_test_transaction
     app.dependency_overrides[get_read_session] = read_session_in_test_transaction
+    app.state.session_apart = contextmanager(session_in_test_transaction)
     yield app
     app.dependency_overrides.clear()
+    del app.state.session_apart
 
 
 class ForumClient(TestClient):
@@ -171,13 +175,18 @@ def client(bound_app):
 
 @pytest.fixture
 def client_as(bound_app, session):
-    """client_as(member): a browser signed in as that member."""
+    """client_as(member): a browser signed in as that member. A member who never visited is given a
+    visit in the future, so that no request of the test writes one (one an hour would make query
+    counts depend on the clock); the tests of visits set theirs."""
     from app.accounts.models import UserSession
 
     clients = []
 
     def make(member) -> ForumClient:
         c = ForumClient(bound_app, base_url="http://testserver", follow_redirects=False)
+        if member.visited_at is None:
+            member.visited_at = datetime.now(UTC) + timedelta(days=1)
+            session.add(member)
         key = new_token()
         session.add(UserSession(key_hash=token_hash(key), member_id=member.id))
         session.flush()

@@ -49,11 +49,11 @@ def make_channel(session: Session, **overrides) -> Channel:
 
 def make_thread(session: Session, *, channel: Channel | None = None, author: Member | None = None,
                 title: str = "How did you fund the first year?", body: str = "We tried **three** things.",
-                replies: int = 0) -> Thread:
+                replies: int = 0, tags: str = "") -> Thread:
     channel = channel or make_channel(session)
     author = author or make_member(session)
     thread, problems = posting.start_thread(session, channel=channel, author=author, title=title, body=body,
-                                            confirmed_guidelines=True)
+                                            tags=tags, confirmed_guidelines=True)
     assert thread is not None, problems.fields
     for i in range(replies):
         make_reply(session, thread, author=author, body=f"Reply number {i + 1} with some *text*.")

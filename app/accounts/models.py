@@ -48,6 +48,10 @@ class Member(SQLModel, table=True):
     bio: str = Field(default="", max_length=500)
     locale: str = Field(default="", max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
+    # Visits, to the hour (a finer clock beside the safe space's posts would narrow down who wrote
+    # them): the hour last seen, and where the visit before the present one ended (accounts.visits).
+    visited_at: datetime | None = None
+    previous_visit_at: datetime | None = None
 
     @property
     def is_moderator(self) -> bool:
@@ -112,12 +116,17 @@ class Viewer:
     unread: int = 0  # unread notifications, for the header
     moderates: frozenset[int] = frozenset()  # ids of the channels they moderate (ChannelModerator)
     waiting: int = 0  # items in their review queue, for a moderator's header
+    visited_at: datetime | None = None  # as stored (see Member), for accounts.visits
+    previous_visit_at: datetime | None = None
 
     @classmethod
     def of(cls, member, unread: int = 0, moderates: frozenset[int] = frozenset()) -> "Viewer":
-        """From a Member, or any row with its id, handle, display_name, role, status and created_at."""
+        """From a Member, or any row with its id, handle, display_name, role, status and created_at
+        (and, if it has them, its visit times)."""
         return cls(id=member.id, handle=member.handle, display_name=member.display_name, role=member.role,
-                   status=member.status, created_at=member.created_at, unread=unread, moderates=moderates)
+                   status=member.status, created_at=member.created_at, unread=unread, moderates=moderates,
+                   visited_at=getattr(member, "visited_at", None),
+                   previous_visit_at=getattr(member, "previous_visit_at", None))
 
     @property
     def is_moderator(self) -> bool:

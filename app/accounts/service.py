@@ -228,7 +228,7 @@ def moderated_ids(moderates: str | None) -> frozenset[int]:
 def _member_for_browser_statement(columns: tuple):
     return (
         select(Member.id, Member.handle, Member.display_name, Member.role, Member.status, Member.created_at,
-               _MODERATES, *columns)
+               Member.visited_at, Member.previous_visit_at, _MODERATES, *columns)
         .join(UserSession, UserSession.member_id == Member.id)
         .where(UserSession.key_hash == bindparam("key_hash"), UserSession.created_at > bindparam("oldest"))
         .where(Member.status == MemberStatus.active)

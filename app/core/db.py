@@ -1,8 +1,8 @@
 """Engines and the per-request unit of work."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import lru_cache
 
@@ -114,6 +114,20 @@ class Database:
 def get_database() -> Database:
     """The process-wide database, built from settings on first use."""
     return Database(get_settings().database_url)
+
+
+@contextmanager
+def _session_apart() -> Iterator[Session]:
+    with get_database().session() as session, session.begin():
+        yield session
+
+
+def write_apart(request: Request, change: Callable, *args) -> None:
+    """``change(session, *args)`` in a writing transaction of its own: for what a GET records for its
+    own viewer alone, after the fact (a visit, how far a thread is read), while its session only reads.
+    Tests put theirs in ``app.state.session_apart``."""
+    with getattr(request.app.state, "session_apart", _session_apart)() as session:
+        change(session, *args)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -60,6 +60,7 @@ class Channel(SQLModel, table=True):
 class Thread(SQLModel, table=True):
     __table_args__ = (
         Index("ix_thread_channel_activity", "channel_id", "is_pinned", "last_activity_at"),
+        Index("ix_thread_activity", "last_activity_at"),  # the Latest page, across channels
         # The few threads not yet listed, for their authors and moderators (forum.service.waiting_threads).
         Index("ix_thread_waiting", "channel_id", sqlite_where=text("is_pending = 1"),
               postgresql_where=text("is_pending")),
@@ -152,6 +153,16 @@ class Reaction(SQLModel, table=True):
 class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=40, unique=True)
+
+
+class ThreadRead(SQLModel, table=True):
+    """How far a member has read a thread: its highest post number when they last opened it. Keyed by
+    a member seal of (member, thread), so that without the key the table says nobody read anything,
+    the safe space's threads included (forum.reading)."""
+
+    __tablename__ = "thread_read"
+    key: str = Field(primary_key=True, max_length=64)
+    number: int
 
 
 class ThreadTag(SQLModel, table=True):

@@ -3,18 +3,20 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
+from starlette.background import BackgroundTask
 from starlette.responses import RedirectResponse
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import CurrentUser, OptionalUser, load_viewer
 from app.core.browser import flash
 from app.core.config import get_settings
+from app.core.db import write_apart
 from app.core.deps import NotFound, SessionDep
 from app.core.htmx import redirect, render, wants_fragment
 from app.core.i18n import _
 from app.core.problems import Problems
 from app.core.timeutil import to_site_time
-from app.forum import lessons, lifecycle, policies, posting, profiles, service
+from app.forum import latest, lessons, lifecycle, policies, posting, profiles, reading, service
 from app.forum.deps import (
     channel_for_page_or_404,
     channel_or_404,
@@ -63,6 +65,15 @@ def reaction_labels() -> list[tuple[str, str]]:
 async def show_home(request: Request, session: SessionDep, viewer: OptionalUser):
     groups = service.channel_overview(session, viewer)
     return render(request, "forum/home.html", {"groups": groups, "kind_names": kind_names()})
+
+
+@router.get("/latest")
+def show_latest(request: Request, session: SessionDep, viewer: OptionalUser, page: str = "1", tag: str = ""):
+    tag = tag.strip()[:40]
+    entries, pager = latest.latest(session, viewer, page_number(page), tag)
+    since, earlier = [e for e in entries if e.since_last_visit], [e for e in entries if not e.since_last_visit]
+    return render(request, "forum/latest_show.html", {"tag": tag, "page": pager, "entries": entries,
+                                                      "since": since, "earlier": earlier}, block="thread_list")
 
 
 def kind_names() -> dict[str, str]:
@@ -151,7 +162,7 @@ async def show_thread(request: Request, session: SessionDep, viewer: OptionalUse
         if merged is None:
             raise NotFound()
         return RedirectResponse(thread_url(merged), status_code=301)
-    thread, channel, tags = found
+    thread, channel, tags, read = found
     if slug != thread.slug:
         query = f"?page={page_number(page)}" if page != "1" else ""
         return RedirectResponse(thread_url(thread) + query, status_code=301)
@@ -161,7 +172,11 @@ async def show_thread(request: Request, session: SessionDep, viewer: OptionalUse
              if pager.number == 1 and not wants_fragment(request) else [])
     context.update(page=pager, tags=tags, form={"body": ""}, problems={}, parent=None,
                    moderator=policies.can_moderate(viewer, channel), notes=[note for note in notes if note])
-    return render(request, "forum/thread_show.html", context, block="more_posts")
+    response = render(request, "forum/thread_show.html", context, block="more_posts")
+    if viewer and thread.post_count > read:  # written after the page is sent, only when there is news
+        response.background = BackgroundTask(write_apart, request, reading.mark_read, viewer.id, thread.public_id,
+                                             thread.post_count)
+    return response
 
 
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
@@ -212,6 +227,8 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
         parent = _answered(session, viewer, thread, parent_key)
         return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
                            status_code=422)
+    if post.status == "published":  # their own reply is no news to them on the Latest page
+        reading.mark_read(session, viewer.id, thread.public_id, post.number)
     announcement = (_("Your reply has been posted.") if post.status == "published"
                     else waiting_message(session, post))
     if not wants_fragment(request):

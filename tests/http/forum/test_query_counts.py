@@ -37,8 +37,13 @@ def test_thread_page_queries_do_not_grow_with_posts(client_as, session, count_qu
             posting.set_reaction(session, post=session.get(Post, post_id), member=member,
                                  kind="helpful", on=True)
     browser = client_as(viewer)
-    small_count = _queries_for(browser, f"/t/{small.public_id}-{small.slug}", count_queries)
-    large_count = _queries_for(browser, f"/t/{large.public_id}-{large.slug}", count_queries)
+    small_url, large_url = f"/t/{small.public_id}-{small.slug}", f"/t/{large.public_id}-{large.slug}"
+    # A first view also writes, after the page, how far they have read the thread (only when it has
+    # posts they have not seen).
+    assert _queries_for(browser, small_url, count_queries) == 7
+    assert _queries_for(browser, large_url, count_queries) == 7
+    small_count = _queries_for(browser, small_url, count_queries)
+    large_count = _queries_for(browser, large_url, count_queries)
     assert small_count == large_count
     # the member with their unread plain notifications, their sealed ones, the thread with its channel
     # and tags, the posts with their authors and reactions, the thread's key learnings, and whether the
@@ -73,3 +78,16 @@ def test_search_queries_do_not_grow_with_results(client_as, session, count_queri
     # results, and the channels for the filter; on PostgreSQL, the planner settings set and reset
     # around the results (search.engines.PostgresEngine)
     assert few == (8 if session.get_bind().dialect.name == "postgresql" else 6), few
+
+
+def test_latest_queries_do_not_grow(client_as, session, count_queries):
+    channel = make_channel(session)
+    make_thread(session, channel=channel, tags="events")
+    browser = client_as(make_member(session))
+    before = [_queries_for(browser, url, count_queries) for url in ("/latest", "/latest?tag=events")]
+    for i in range(30):
+        make_thread(session, channel=channel if i % 2 else make_channel(session, visibility=Visibility.members),
+                    author=make_member(session), replies=1, tags="events")
+    # the member, their sealed notifications, the count, the page, and how far they have read its threads
+    assert [_queries_for(browser, url, count_queries) for url in ("/latest", "/latest?tag=events")] == before
+    assert before[0] == 5, before

@@ -72,10 +72,12 @@ def test_start_thread_without_js(client_as, session):
     assert response.headers["location"] == f"/t/{thread.public_id}-{thread.slug}"
     page = browser.get(response.headers["location"])
     assert "<strong>scoring</strong>" in page.text
-    assert '<span class="tag">local-wealth</span><span class="tag">procurement</span>' in page.text
+    assert ('<a class="tag" href="/latest?tag=local-wealth">local-wealth</a>'
+            '<a class="tag" href="/latest?tag=procurement">procurement</a>') in page.text
     assert "Your thread has been started." in page.text
     listing = browser.get(f"/c/{channel.slug}").text
-    assert '<span class="tag">local-wealth</span><span class="tag">procurement</span>' in listing
+    assert ('<a class="tag" href="/latest?tag=local-wealth">local-wealth</a>'
+            '<a class="tag" href="/latest?tag=procurement">procurement</a>') in listing
 
 
 def test_start_thread_with_htmx_moves_on_with_hx_location(client_as, session):

@@ -39,7 +39,7 @@ def world(session, client_as, monkeypatch):
     moderator = make_member(session, handle="modmo", display_name="Morgan Moderator", role="moderator")
     admin = make_member(session, handle="adminah", display_name="Ada Admin", role="admin")
     own = make_thread(session, channel=safe, author=author, title="Our procurement reform flopped",
-                      body="What we tried: a **social value** weighting. cc @observer")
+                      body="What we tried: a **social value** weighting. cc @observer", tags="procurement")
     own_reply = make_reply(session, own, author=author, body="Follow-up from the starter")
     make_reply(session, own, author=observer, body="Same here", parent=own_reply)
     theirs = make_thread(session, channel=safe, author=observer, title="Partners fell out over data")
@@ -93,6 +93,7 @@ QUERIES = {
     "/mod/queue": ["kind=report", "kind=held", "channel=safe-space"],
     "/mod/log": ["channel=safe-space", "action=suspend_author", "moderator=modmo"],
     "/moderation": ["channel=safe-space", "action=hide_post"],
+    "/latest": ["tag=procurement", "page=2"],
     "/learning": ["q=procurement", "q=data", "channel=safe-space", "theme=skills", "lessons=1"],
     "/search": ["q=procurement", "q=data&sort=newest", "q=%22social+value%22", "q=data&by=pquibbleworth",
                 "q=flopped&channel=safe-space", "q=row+or+follow&by=observer", "q=pquibbleworth", "q=Perpetua"],

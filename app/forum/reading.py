@@ -1,0 +1,36 @@
+"""How far each member has read each thread, for the unread markers of the Latest page.
+
+Opening a thread records its highest post number (Thread.post_count) under a member seal of the
+member and the thread: the table names no member and no thread in clear, so it cannot tell who
+followed a safe-space thread from its start. The numbers reach the reader's own pages only."""
+
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+
+from app.core import db
+from app.forum.models import ThreadRead
+from app.safespace import service as safespace
+
+
+def read_key(member_id: int, thread_public_id: str) -> str:
+    return safespace.member_seal(member_id, f"read:{thread_public_id}")
+
+
+def mark_read(session: Session, member_id: int, thread_public_id: str, number: int) -> None:
+    """Read up to ``number``; a lower number (an older page still loading) changes nothing."""
+    statement = db.upsert(session, ThreadRead).values(key=read_key(member_id, thread_public_id), number=number)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["key"], set_={"number": statement.excluded.number},
+        where=ThreadRead.number < statement.excluded.number))
+
+
+_READ_NUMBERS = select(ThreadRead.key, ThreadRead.number).where(ThreadRead.key.in_(bindparam("keys", expanding=True)))
+
+
+def read_numbers(session: Session, member_id: int, thread_public_ids: list[str]) -> dict[str, int]:
+    """How far the member has read each of these threads (those they never opened are left out)."""
+    keys = {read_key(member_id, public_id): public_id for public_id in thread_public_ids}
+    if not keys:
+        return {}
+    rows = session.connection().execute(_READ_NUMBERS, {"keys": list(keys)})
+    return {keys[key]: number for key, number in rows}
