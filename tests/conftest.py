@@ -5,8 +5,8 @@ The database comes from TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite f
 
 import os
 import tempfile
-from datetime import UTC, datetime, timedelta
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="cg-tests-"))

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from app.accounts import visits
-from app.accounts.models import Member
+from app.accounts.models import Member, Viewer
 from app.core.timeutil import utcnow
 from app.forum.models import ChannelKind, Thread, Visibility
 from tests.factories import make_channel, make_member, make_reply, make_thread
@@ -92,7 +92,8 @@ def test_new_since_the_last_visit_comes_first_and_a_new_visit_moves_the_line(cli
     since, earlier = page.split('id="earlier-title"')
     assert "New since your last visit" in since and _titles(since) == ["After"] and _titles(earlier) == ["Before"]
     session.refresh(reader)
-    assert reader.visited_at == visits.hour_of(now) and reader.previous_visit_at == visits.hour_of(now) - timedelta(hours=5)
+    assert reader.visited_at == visits.hour_of(now)
+    assert reader.previous_visit_at == visits.hour_of(now) - timedelta(hours=5)
     # Later in the same visit the line stays where it was.
     assert _titles(browser.get("/latest").text.split('id="earlier-title"')[0]) == ["After"]
 
@@ -101,7 +102,6 @@ def test_a_visit_begins_after_a_clear_hour_without_requests():
     now = utcnow()
     hour = visits.hour_of(now)
     seen_last_hour = Member(id=1, visited_at=hour - timedelta(hours=1), previous_visit_at=hour - timedelta(days=1))
-    from app.accounts.models import Viewer
 
     def viewer(member):
         return Viewer(id=1, handle="a", display_name="A", role="member", status="active", created_at=now,

@@ -211,7 +211,8 @@ def test_editing_title_and_tags_updates_search(client_as, session, client):
     assert "<mark>Zanzibar</mark> corridor" in client.get("/search", params={"q": "zanzibar"}).text
     assert "No posts match" in client.get("/search", params={"q": "wording"}).text
     page = client.get(_url(thread)).text
-    assert re.search(r'<a class="tag" href="/latest\?tag=data">data</a>.*<a class="tag" href="/latest\?tag=housing">housing</a>', page, re.S)
+    assert re.search(r'<a class="tag" href="/latest\?tag=data">data</a>.*'
+                     r'<a class="tag" href="/latest\?tag=housing">housing</a>', page, re.S)
     bad = moderator.form(f"/mod/threads/{thread.public_id}/edit", {"title": " ", "tags": "kept, words"})
     assert bad.status_code == 422 and 'value="kept, words"' in bad.text
     assert _lines(session, "edit_thread") == 1
