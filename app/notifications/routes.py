@@ -22,13 +22,15 @@ FormStr = Annotated[str, Form()]
 
 @router.get("/notifications")
 def show_notifications(request: Request, session: SessionDep, viewer: CurrentUser):
+    items = service.for_member(session, viewer.id)
     return render(request, "notifications/notifications_show.html",
-                  {"items": service.for_member(session, viewer.id)})
+                  {"groups": service.by_thread(items), "any_unread": any(not item.is_read for item in items)})
 
 
 @router.post("/notifications/read")
 def mark_notifications_read(request: Request, session: SessionDep, viewer: CurrentUser):
     service.mark_all_read(session, viewer.id)
+    flash(request, _("All your notifications are marked read."))
     return redirect(request, "/notifications")
 
 
@@ -49,6 +51,8 @@ def mark_notification_read(request: Request, session: SessionDep, viewer: Curren
 
 
 def _level_message(level: str, *, thread: bool) -> str:
+    if level == watching.AS_CHANNEL:
+        return _("This thread now follows what you chose for its channel.")
     if level == WatchLevel.watching:
         return (_("You are watching this thread: you will be told of every new post.") if thread
                 else _("You are watching this channel: you will be told of every new thread and post."))
@@ -89,6 +93,7 @@ def thread_watch_form(session, *, thread, channel, viewer):
         return None
     level, source = watching.level_of(session, member_id=viewer.id, thread_id=thread.id, channel_id=channel.id)
     return "notifications/_watch_form.html", {"level": level, "from_channel": source == "channel",
+                                              "own_choice": source == "thread",
                                               "action": f"/t/{thread.public_id}/watch", "for_thread": True}
 
 
@@ -97,7 +102,7 @@ def channel_watch_form(session, *, channel, viewer):
     if viewer is None:
         return None
     level, _source = watching.level_of(session, member_id=viewer.id, channel_id=channel.id)
-    return "notifications/_watch_form.html", {"level": level, "from_channel": False,
+    return "notifications/_watch_form.html", {"level": level, "from_channel": False, "own_choice": False,
                                               "action": f"/c/{channel.slug}/watch", "for_thread": False}
 
 

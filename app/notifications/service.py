@@ -34,6 +34,7 @@ class Item:
     values: MappingProxyType
     post_public_id: str | None
     thread_title: str | None
+    thread_path: str | None
     created_at: datetime
     is_read: bool
     is_sealed: bool
@@ -130,7 +131,8 @@ def payload_event(payload: MappingProxyType) -> tuple[str, MappingProxyType]:
 def _plain_query(member_id: int):
     return (
         select(Notification.id, Notification.kind, Notification.event, Notification.details,
-               Notification.created_at, Notification.read_at, Post.public_id, Thread.title)
+               Notification.created_at, Notification.read_at, Post.public_id, Thread.title,
+               Thread.public_id.label("thread_public_id"), Thread.slug)
         .outerjoin(Post, Post.id == Notification.post_id)
         .outerjoin(Thread, Thread.id == Post.thread_id)
         .where(Notification.member_id == member_id)
@@ -140,22 +142,28 @@ def _plain_query(member_id: int):
 def _plain_item(row) -> Item:
     return Item(key=f"n{row.id}", kind=row.kind, event=row.event,
                 values=MappingProxyType(json.loads(row.details or "{}")), post_public_id=row.public_id,
-                thread_title=row.title, created_at=row.created_at, is_read=row.read_at is not None,
-                is_sealed=False)
+                thread_title=row.title, thread_path=_thread_path(row), created_at=row.created_at,
+                is_read=row.read_at is not None, is_sealed=False)
+
+
+def _thread_path(row) -> str | None:
+    return f"/t/{row.thread_public_id}-{row.slug}" if row.thread_public_id else None
 
 
 def _sealed_items(session: Session, sealed: list[tuple]) -> list[Item]:
-    titles = {}
+    threads = {}
     if sealed:
         ids = [payload["p"] for _, payload in sealed]
-        query = select(Post.public_id, Thread.title).join(Thread, Thread.id == Post.thread_id)
-        titles = dict(session.execute(query.where(Post.public_id.in_(ids))).all())
+        query = (select(Post.public_id, Thread.title, Thread.public_id.label("thread_public_id"), Thread.slug)
+                 .join(Thread, Thread.id == Post.thread_id))
+        threads = {row.public_id: row for row in session.execute(query.where(Post.public_id.in_(ids)))}
     items = []
     for row, payload in sealed:
         event, values = payload_event(payload)
+        thread = threads.get(payload["p"])
         items.append(Item(key=sealed_key(row.sealed), kind=payload["k"], event=event, values=values,
-                          post_public_id=payload["p"], thread_title=titles.get(payload["p"]),
-                          created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True))
+                          post_public_id=payload["p"], thread_title=thread.title if thread else None,
+                          thread_path=_thread_path(thread) if thread else None, created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True))
     return items
 
 
@@ -165,6 +173,15 @@ def for_member(session: Session, member_id: int, limit: int = 50) -> list[Item]:
     query = _plain_query(member_id).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     items.extend(_plain_item(row) for row in session.execute(query))
     return items
+
+
+def by_thread(items: list[Item]) -> list[tuple[Item | None, list[Item]]]:
+    """The items grouped by their thread, each group where its newest item came (a group headed by
+    None holds those about no thread, such as a suspension)."""
+    groups: dict[str | None, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.thread_path, []).append(item)
+    return [(found[0] if path else None, found) for path, found in groups.items()]
 
 
 def mark_read(session: Session, member_id: int, key: str) -> Item | None:

@@ -13,16 +13,20 @@ from app.core import db
 from app.notifications.models import Watch, WatchLevel
 
 LEVELS = (WatchLevel.watching, WatchLevel.normal, WatchLevel.muted)
+AS_CHANNEL = "channel"  # for a thread: no choice of its own, so its channel's applies
 
 
 def choose(session: Session, *, member_id: int, level: str, thread_id: int | None = None,
            channel_id: int | None = None) -> bool:
-    """Set a member's level for one thread or one channel; False for a level that does not exist."""
-    if level not in LEVELS or (thread_id is None) == (channel_id is None):
+    """Set a member's level for one thread or one channel (or AS_CHANNEL, for a thread); False for a
+    level that does not exist."""
+    as_channel = level == AS_CHANNEL and thread_id is not None
+    if (level not in LEVELS and not as_channel) or (thread_id is None) == (channel_id is None):
         return False
     place = Watch.thread_id == thread_id if thread_id is not None else Watch.channel_id == channel_id
     session.execute(delete(Watch).where(Watch.member_id == member_id, place))
-    if level != WatchLevel.normal or thread_id is not None:  # "normal" for a thread overrides its channel
+    # "normal" for a thread overrides its channel; AS_CHANNEL leaves it no row
+    if not as_channel and (level != WatchLevel.normal or thread_id is not None):
         session.add(Watch(member_id=member_id, thread_id=thread_id, channel_id=channel_id, level=level))
     session.flush()
     return True

@@ -14,13 +14,16 @@ def test_opening_a_notification_reads_it_and_leads_to_the_post(client_as, sessio
     reply = make_reply(session, thread, author=make_member(session, display_name="Rhian Replier"))
     browser = client_as(author)
     page = browser.get("/notifications").text
-    assert "Rhian Replier replied to you" in page and "Bridging grants" in page and "New" in page
+    assert "Rhian Replier replied to you" in page and "New" in page and "Mark all as read" in page
+    assert '<h2 id="group-1">Bridging grants</h2>' in page
+    assert "(Rhian Replier replied to you, in Bridging grants)" in page  # what "Mark as read" marks
     key = f"n{session.execute(select(Notification.id).where(Notification.member_id == author.id)).scalar_one()}"
     assert client_as(make_member(session)).get(f"/notifications/{key}").status_code == 404  # not theirs
     opened = browser.get(f"/notifications/{key}")
     assert opened.status_code == 303 and opened.headers["location"] == f"/p/{reply.public_id}"
     assert session.execute(select(Notification.read_at).where(Notification.member_id == author.id)).scalar_one()
-    assert 'action="/notifications/' not in browser.get("/notifications").text.split("Mark all as read")[1]
+    after = browser.get("/notifications").text
+    assert 'action="/notifications/' not in after and "Mark all as read" not in after  # nothing left unread
 
 
 def test_one_notification_can_be_marked_read_and_the_rest_stay_new(client_as, session):
@@ -36,6 +39,21 @@ def test_one_notification_can_be_marked_read_and_the_rest_stay_new(client_as, se
                                 .where(Notification.member_id == author.id)).all())
     assert read[first] is not None and read[second] is None
     assert browser.form("/notifications/nonsense/read").status_code == 404
+    assert browser.form("/notifications/read").status_code == 303
+    assert "All your notifications are marked read." in browser.get("/notifications").text
+
+
+def test_notifications_are_grouped_by_their_thread(client_as, session):
+    author = make_member(session)
+    grants, buses = make_thread(session, author=author, title="Grants"), make_thread(session, author=author,
+                                                                                       title="Buses")
+    make_reply(session, grants)
+    make_reply(session, buses)
+    make_reply(session, grants)
+    page = client_as(author).get("/notifications").text
+    headings = [part.split("</h2>")[0].split(">")[-1] for part in page.split("<h2")[1:]]
+    assert headings == ["Grants", "Buses"]  # by their newest notification, each thread once
+    assert page.split("<h2")[1].count('class="notification unread"') == 2
 
 
 def test_a_member_watches_then_mutes_a_thread_from_its_page(client_as, session):
@@ -51,6 +69,12 @@ def test_a_member_watches_then_mutes_a_thread_from_its_page(client_as, session):
     assert "This thread is muted." in browser.get(url).text
     browser.form(f"/t/{thread.public_id}/watch", {"level": "very loud"})
     assert session.execute(select(Watch.level).where(Watch.member_id == member.id)).scalar_one() == "muted"
+    assert 'value="channel"' in browser.get(url).text  # a thread's own choice can be given back
+    browser.form(f"/t/{thread.public_id}/watch", {"level": "channel"})
+    assert session.execute(select(Watch.level).where(Watch.member_id == member.id)).first() is None
+    page = browser.get(url).text
+    assert "You are told of replies to you and mentions." in page and 'value="channel"' not in page
+    assert browser.form(f"/c/{thread.public_id}/watch", {"level": "channel"}).status_code == 404
     assert browser.form("/t/nosuchthread/watch", {"level": "watching"}).status_code == 404
 
 
