@@ -1,19 +1,14 @@
 """The signed-in viewer, as dependencies: OptionalUser, CurrentUser, ModeratorUser, AdminUser."""
 
-import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 
 from app.accounts import service, visits
 from app.accounts.models import Viewer
 from app.core.db import write_apart
 from app.core.deps import NotFound, ReadSessionDep, SignInRequired
 from app.core.timeutil import utcnow
-
-log = logging.getLogger(__name__)
 
 
 async def load_viewer(request: Request, reader: ReadSessionDep) -> Viewer | None:
@@ -32,16 +27,8 @@ async def load_viewer(request: Request, reader: ReadSessionDep) -> Viewer | None
             with reader:
                 request.state.viewer = service.viewer_for_browser(reader, request.state.browser_key)
             if request.state.viewer and visits.is_due(request.state.viewer, now := utcnow()):
-                await run_in_threadpool(_record_visit, request, request.state.viewer, now)
+                await write_apart(request, visits.record, request.state.viewer, now)  # at most once an hour
     return request.state.viewer
-
-
-def _record_visit(request: Request, viewer: Viewer, now) -> None:
-    """At most once an hour per member, in a transaction of its own (a GET's session only reads)."""
-    try:
-        write_apart(request, visits.record, viewer, now)
-    except SQLAlchemyError:  # a page is worth more than its visit mark: the next hour writes it
-        log.warning("could not record a visit", exc_info=True)
 
 
 OptionalUser = Annotated[Viewer | None, Depends(load_viewer)]

@@ -1,6 +1,7 @@
 """Engines and the per-request unit of work."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -9,8 +10,10 @@ from functools import lru_cache
 from fastapi import Request
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel
+from starlette.concurrency import run_in_threadpool
 
 from app.core.config import get_settings
 
@@ -24,6 +27,7 @@ SQLModel.metadata.naming_convention = {
 }
 metadata: MetaData = SQLModel.metadata
 
+log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Set per request by QueryCountMiddleware (benchmarks only): a one-item list counting SQL statements.
 query_counter: ContextVar[list[int] | None] = ContextVar("query_counter", default=None)
@@ -122,12 +126,19 @@ def _session_apart() -> Iterator[Session]:
         yield session
 
 
-def write_apart(request: Request, change: Callable, *args) -> None:
-    """``change(session, *args)`` in a writing transaction of its own: for what a GET records for its
-    own viewer alone, after the fact (a visit, how far a thread is read), while its session only reads.
-    Tests put theirs in ``app.state.session_apart``."""
-    with getattr(request.app.state, "session_apart", _session_apart)() as session:
-        change(session, *args)
+async def write_apart(request: Request, change: Callable, *args) -> None:
+    """``change(session, *args)`` in a writing transaction of its own, in a worker thread: for what a
+    GET records for its own viewer alone (a visit, how far a thread is read) while its session only
+    reads. A page is worth more than such a mark: if it cannot be written, the page goes out anyway.
+    Tests put their sessions in ``app.state.session_apart``."""
+    def run() -> None:
+        with getattr(request.app.state, "session_apart", _session_apart)() as session:
+            change(session, *args)
+
+    try:
+        await run_in_threadpool(run)
+    except SQLAlchemyError:
+        log.warning("could not write %s", change.__qualname__, exc_info=True)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from starlette.background import BackgroundTask
 from starlette.responses import RedirectResponse
 
 from app.accounts import service as accounts_service
@@ -172,11 +171,9 @@ async def show_thread(request: Request, session: SessionDep, viewer: OptionalUse
              if pager.number == 1 and not wants_fragment(request) else [])
     context.update(page=pager, tags=tags, form={"body": ""}, problems={}, parent=None,
                    moderator=policies.can_moderate(viewer, channel), notes=[note for note in notes if note])
-    response = render(request, "forum/thread_show.html", context, block="more_posts")
-    if viewer and thread.post_count > read:  # written after the page is sent, only when there is news
-        response.background = BackgroundTask(write_apart, request, reading.mark_read, viewer.id, thread.public_id,
-                                             thread.post_count)
-    return response
+    if viewer and thread.post_count > read:  # only when there is news for them
+        await write_apart(request, reading.mark_read, viewer.id, thread.public_id, thread.post_count)
+    return render(request, "forum/thread_show.html", context, block="more_posts")
 
 
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,

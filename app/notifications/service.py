@@ -163,7 +163,8 @@ def _sealed_items(session: Session, sealed: list[tuple]) -> list[Item]:
         thread = threads.get(payload["p"])
         items.append(Item(key=sealed_key(row.sealed), kind=payload["k"], event=event, values=values,
                           post_public_id=payload["p"], thread_title=thread.title if thread else None,
-                          thread_path=_thread_path(thread) if thread else None, created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True))
+                          thread_path=_thread_path(thread) if thread else None,
+                          created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True))
     return items
 
 

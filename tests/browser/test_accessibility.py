@@ -22,6 +22,7 @@ EMAIL_TEMPLATES = {"digest/digest_email.html", "notifications/notification_email
 PAGES = {
     "forum/home.html": (None, "/", ".channel-group"),
     "forum/channel_show.html": (None, "/c/marlholme-bay", "#thread-list"),
+    "forum/latest_show.html": ("member", "/latest", ".thread-row .badge.unread"),
     "forum/thread_show.html": ("member2", "{thread}", "#posts .post"),
     "forum/thread_new.html": ("member", "/c/marlholme-bay/new", "form[action$='/new']"),
     "forum/post_reply.html": ("member2", "/p/{opening}/reply?quote=1", "section.answering"),
@@ -69,6 +70,7 @@ PAGES = {
 # a moderator's view of hidden posts, and pages showing an error summary.
 MORE_STATES = {
     "home, signed in": ("member", "/", ".channel-group"),
+    "latest, by tag": (None, "/latest?tag=evaluation", ".thread-row a.tag"),
     "safe space channel": ("member", "/c/safe-space", "section.promise"),
     "safe space, new thread": ("new", "/c/safe-space/new", "#field-guidelines"),
     "thread, signed out": (None, "{thread}", "#posts .post"),
