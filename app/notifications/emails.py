@@ -47,7 +47,7 @@ log = logging.getLogger("common_ground.notifications")
 BATCH = timedelta(minutes=15)
 MAX_AGE = timedelta(days=3)  # unread news older than this is not worth an email any more
 PER_EMAIL = 20
-SEALED = 0  # the "thread" of a member's sealed notifications: one email for all of them
+SEALED = 0  # the "thread" of a member's safe-space notifications: one email for all of them
 _FIELDS = {NotificationKind.reply: "email_reply", NotificationKind.mention: "email_mention",
            NotificationKind.moderation: "email_moderation", NotificationKind.watching: "email_watching"}
 
@@ -97,6 +97,9 @@ class Pending:
     values: MappingProxyType
     post_public_id: str
     thread_id: int
+    # About the safe space: emailed as a bare count, with the sealed ones. A reporter's plain news
+    # of their report there would still show a mailbox's reader what the thread is about.
+    in_safe_space: bool
 
 
 @dataclass
@@ -114,13 +117,15 @@ def pending(session: Session, now: datetime) -> list[Pending]:
     """Unread, unmailed notifications of the last MAX_AGE, plain and sealed."""
     since = now - MAX_AGE
     query = (select(Notification.id, Notification.member_id, Notification.kind, Notification.event,
-                    Notification.details, Post.public_id, Post.thread_id)
+                    Notification.details, Post.public_id, Post.thread_id, Channel.is_anonymous)
              .join(Post, Post.id == Notification.post_id)
+             .join(Thread, Thread.id == Post.thread_id)
+             .join(Channel, Channel.id == Thread.channel_id)
              .where(Notification.emailed_at.is_(None), Notification.read_at.is_(None),
                     Notification.created_at >= since))
     found = [Pending(sealed=False, id=row.id, member_id=row.member_id, kind=row.kind, event=row.event,
                      values=MappingProxyType(json.loads(row.details or "{}")), post_public_id=row.public_id,
-                     thread_id=row.thread_id)
+                     thread_id=row.thread_id, in_safe_space=row.is_anonymous)
              for row in session.execute(query)]
     sealed = []
     keys = safespace.keys()
@@ -136,7 +141,8 @@ def pending(session: Session, now: datetime) -> list[Pending]:
         event, values = service.payload_event(payload)
         if payload["p"] in threads:
             found.append(Pending(sealed=True, id=row_id, member_id=payload["m"], kind=payload["k"], event=event,
-                                 values=values, post_public_id=payload["p"], thread_id=threads[payload["p"]]))
+                                 values=values, post_public_id=payload["p"], thread_id=threads[payload["p"]],
+                                 in_safe_space=True))
     return found
 
 
@@ -164,7 +170,7 @@ def run(*, now: datetime | None = None, database: Database | None = None,
         if member is None or member.status != MemberStatus.active or not getattr(setting, _FIELDS[item.kind], False):
             unwanted.append(item)
         else:  # sealed news goes in one email of its own, which names no thread (see deliver)
-            groups[(item.member_id, SEALED if item.sealed else item.thread_id)].append(item)
+            groups[(item.member_id, SEALED if item.in_safe_space else item.thread_id)].append(item)
     if unwanted:  # settled, so later runs do not look at them again
         with database.session() as session:
             _claim_items(session, unwanted, now)
@@ -233,7 +239,7 @@ def deliver(database: Database, member: Member, thread_id: int, items: list[Pend
     items = [item for item in items if (item.sealed, item.id) in taken]
     try:
         with database.session(write=False) as session:
-            message = _message(session, member, thread_id, items)
+            message = message_for(session, member, thread_id, items)
         if message is None:
             return "skipped"
         transport(message)
@@ -247,7 +253,7 @@ def deliver(database: Database, member: Member, thread_id: int, items: list[Pend
     return "sent"
 
 
-def _message(session: Session, member: Member, thread_id: int, items: list[Pending]):
+def message_for(session: Session, member: Member, thread_id: int, items: list[Pending]):
     """The email of these notifications, or None if nothing in them may still be told."""
     with i18n.speaking(member.locale or "en"):
         if thread_id == SEALED:

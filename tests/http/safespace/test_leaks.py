@@ -235,3 +235,26 @@ def test_a_digest_names_no_safe_space_author(session, world, who):
     safe = next(section for section in digest.sections if section.channel_slug == "safe-space")
     for item in safe.new_threads + safe.busy:
         assert item.author in ("", "Participant A", "Participant B", "Participant C")
+
+
+def test_notification_emails_name_no_safe_space_author_and_quote_nothing_from_it(session, world):
+    """Every email the notifications of this world would make, the author's own included: safe-space
+    news comes as a bare count, and nothing in any email ties the author to a post."""
+    from app.accounts.models import Member
+    from app.core.timeutil import utcnow
+    from app.notifications import emails
+
+    groups: dict[tuple[int, int], list] = {}
+    for item in emails.pending(session, utcnow()):
+        groups.setdefault((item.member_id, emails.SEALED if item.in_safe_space else item.thread_id), []).append(item)
+    assert any(thread_id == emails.SEALED for _, thread_id in groups)  # there is something to leak
+    for (member_id, thread_id), items in groups.items():
+        member = session.get(Member, member_id)
+        message = emails.message_for(session, member, thread_id, items)
+        text = " ".join([message["Subject"], message.get_body(("plain",)).get_content(),
+                         message.get_body(("html",)).get_content(),
+                         *(value for name, value in message.items() if name != "To")])
+        for identifier in IDENTIFIERS:
+            assert identifier not in text, (member.handle, identifier)
+        for marker in world["markers"]:
+            assert marker not in text, (member.handle, marker)
