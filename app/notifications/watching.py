@@ -6,7 +6,7 @@ Posting in a thread watches it, except in the safe space: a watch stored because
 would say who wrote there. Anyone may still choose to watch a safe-space thread.
 """
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlmodel import Session
 
 from app.core import db
@@ -50,12 +50,17 @@ def levels(session: Session, *, thread_id: int, channel_id: int) -> dict[int, st
     return chosen
 
 
+# Built once: on a signed-in thread page, building this select cost more than running it.
+_LEVELS_OF_MEMBER = select(Watch.level, Watch.thread_id).where(
+    Watch.member_id == bindparam("member_id"),
+    or_(Watch.channel_id == bindparam("channel_id"), Watch.thread_id == bindparam("thread_id")))
+
+
 def level_of(session: Session, *, member_id: int, thread_id: int | None = None, channel_id: int) -> tuple[str, str]:
     """(the member's level for this thread or channel, where it comes from: "thread", "channel" or "")."""
-    query = select(Watch.level, Watch.thread_id).where(
-        Watch.member_id == member_id,
-        or_(Watch.channel_id == channel_id, *([Watch.thread_id == thread_id] if thread_id is not None else [])))
-    found = {("thread" if for_thread is not None else "channel"): level for level, for_thread in session.execute(query)}
+    params = {"member_id": member_id, "channel_id": channel_id, "thread_id": thread_id}
+    found = {("thread" if for_thread is not None else "channel"): level
+             for level, for_thread in session.connection().execute(_LEVELS_OF_MEMBER, params)}
     if "thread" in found:
         return found["thread"], "thread"
     if "channel" in found:

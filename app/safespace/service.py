@@ -64,7 +64,12 @@ def _seal(key: bytes, member_id: int, thread_id: int) -> str:
 
 def member_seal(member_id: int, purpose: str, with_keys: Keys | None = None) -> str:
     """A keyed stand-in for a member id, different for each purpose so tables cannot be joined."""
-    key = (with_keys or keys()).seal
+    return _member_seal((with_keys or keys()).seal, member_id, purpose)
+
+
+@lru_cache(maxsize=4096)
+def _member_seal(key: bytes, member_id: int, purpose: str) -> str:
+    """Remembered: every signed-in page asks for some (the notifications' bucket, how far a thread is read)."""
     return hmac.new(key, f"{purpose}:{member_id}".encode(), hashlib.sha256).hexdigest()
 
 
