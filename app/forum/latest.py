@@ -3,7 +3,7 @@ those with one tag; for a member, with what is unread and what came since their 
 
 from collections import namedtuple
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, func, select
@@ -16,6 +16,9 @@ from app.core.timeutil import as_utc, utcnow
 from app.forum import reading, visibility
 from app.forum.models import Channel, Tag, Thread, ThreadTag
 from app.forum.service import TAG_LIST, Page, page_of, tag_list
+
+# A thread never opened is news for this long after it began (or since the member joined, if later).
+NEW_FOR = timedelta(days=14)
 
 
 @lru_cache(maxsize=4)
@@ -68,15 +71,17 @@ def latest(session: Session, viewer: Viewer | None, page_number: int, tag: str =
     if viewer is None:
         return [Entry(row) for row in rows], page
     read = reading.read_numbers(session, viewer.id, [row.public_id for row in rows])
-    previous = visits.previous_visit(viewer, utcnow())
-    return [Entry(row, unread_marker(row, read.get(row.public_id), joined=as_utc(viewer.created_at)),
+    now = utcnow()
+    previous = visits.previous_visit(viewer, now)
+    fresh_from = max(as_utc(viewer.created_at), now - NEW_FOR)
+    return [Entry(row, unread_marker(row, read.get(row.public_id), fresh_from=fresh_from),
                   since_last_visit=previous is not None and as_utc(row.last_activity_at) > previous)
             for row in rows], page
 
 
-def unread_marker(row, read: int | None, *, joined: datetime) -> str:
-    """"new" for a thread never opened that began after the member joined (older ones are the
-    archive, not news), "replies" for one with posts since they last opened it."""
+def unread_marker(row, read: int | None, *, fresh_from: datetime) -> str:
+    """"new" for a recent thread never opened (begun after ``fresh_from``: older ones are the archive,
+    not news), "replies" for one with posts since they last opened it."""
     if read is None:
-        return "new" if as_utc(row.created_at) > joined else ""
+        return "new" if as_utc(row.created_at) > fresh_from else ""
     return "replies" if row.post_count > read else ""

@@ -20,13 +20,14 @@ from app.accounts.models import Viewer
 from app.core.config import get_settings
 from app.core.hooks import Hook
 from app.core.timeutil import utcnow
-from app.forum import policies, schedule, visibility
+from app.forum import policies, reading, schedule, visibility
 from app.forum.models import Channel, Post, PostRevision, PostStatus, Reaction, Thread, ThreadTag
 from app.forum.service import slugify
 from app.safespace import service as safespace
 
 # Receivers take (session, *, post, thread, channel).
 published = Hook("post published")  # a post became visible to readers
+published.connect(reading.read_by_its_author)
 changed = Hook("post changed")  # a released post's words (or its thread's title) changed
 removed = Hook("post removed")  # (session, *, post): a post's words are gone (deleted)
 # (session, *, post_ids, thread_id): rows about to be erased (an unreleased post its author deleted);

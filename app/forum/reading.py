@@ -8,7 +8,8 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from app.core import db
-from app.forum.models import ThreadRead
+from app.forum import visibility
+from app.forum.models import Channel, Post, Thread, ThreadRead
 from app.safespace import service as safespace
 
 
@@ -24,6 +25,14 @@ def mark_read(session: Session, member_id: int, thread_public_id: str, number: i
         where=ThreadRead.number < statement.excluded.number))
 
 
+def read_by_its_author(session: Session, *, post, thread, channel) -> None:
+    """A member's own post is no news to them: publishing it reads the thread up to it for its author
+    (in the safe space too, when it is released: the mark is keyed, like the rest of the table)."""
+    author_id = safespace.author_id_of(post)
+    if author_id is not None:
+        mark_read(session, author_id, thread.public_id, post.number)
+
+
 _READ_NUMBERS = select(ThreadRead.key, ThreadRead.number).where(ThreadRead.key.in_(bindparam("keys", expanding=True)))
 
 
@@ -34,3 +43,15 @@ def read_numbers(session: Session, member_id: int, thread_public_ids: list[str])
         return {}
     rows = session.connection().execute(_READ_NUMBERS, {"keys": list(keys)})
     return {keys[key]: number for key, number in rows}
+
+
+_FIRST_AFTER = (select(Post.public_id).join(Thread, Thread.id == Post.thread_id)
+                .join(Channel, Channel.id == Thread.channel_id)
+                .where(Post.thread_id == bindparam("thread_id"), Post.number > bindparam("read"),
+                       visibility.published_filter(visibility.Audience(member_id=0), Post, Thread, Channel))
+                .order_by(Post.number).limit(1))
+
+
+def first_unread(session: Session, thread_id: int, read: int) -> str | None:
+    """The public id of the first published post numbered after ``read``, if there is one."""
+    return session.connection().execute(_FIRST_AFTER, {"thread_id": thread_id, "read": read}).scalar()

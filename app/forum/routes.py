@@ -68,7 +68,7 @@ async def show_home(request: Request, session: SessionDep, viewer: OptionalUser)
 
 @router.get("/latest")
 def show_latest(request: Request, session: SessionDep, viewer: OptionalUser, page: str = "1", tag: str = ""):
-    tag = tag.strip()[:40]
+    tag = tag.strip().lower()[:40]  # as tags are stored
     entries, pager = latest.latest(session, viewer, page_number(page), tag)
     since, earlier = [e for e in entries if e.since_last_visit], [e for e in entries if not e.since_last_visit]
     return render(request, "forum/latest_show.html", {"tag": tag, "page": pager, "entries": entries,
@@ -176,6 +176,16 @@ async def show_thread(request: Request, session: SessionDep, viewer: OptionalUse
     return render(request, "forum/thread_show.html", context, block="more_posts")
 
 
+@router.get("/t/{thread_id}/unread")
+def show_first_unread(session: SessionDep, viewer: CurrentUser, thread_id: str):
+    """Where a member's news in a thread begins: its first post after what they had seen."""
+    found = service.thread_for_page(session, thread_id, viewer)
+    if found is None:
+        raise NotFound()
+    post_id = reading.first_unread(session, found.thread.id, found.read)
+    return RedirectResponse(f"/p/{post_id}" if post_id else thread_url(found.thread), status_code=303)
+
+
 def _reply_page(request, session, viewer, thread, channel, parent, body: str, problems: dict,
                 status_code: int = 200, focus_body: bool = False):
     parents = service.post_rows(session, [parent.id], viewer) if parent else []
@@ -224,8 +234,6 @@ def create_reply(request: Request, session: SessionDep, viewer: CurrentUser, thr
         parent = _answered(session, viewer, thread, parent_key)
         return _reply_page(request, session, viewer, thread, channel, parent, body, problems.fields,
                            status_code=422)
-    if post.status == "published":  # their own reply is no news to them on the Latest page
-        reading.mark_read(session, viewer.id, thread.public_id, post.number)
     announcement = (_("Your reply has been posted.") if post.status == "published"
                     else waiting_message(session, post))
     if not wants_fragment(request):

@@ -45,14 +45,16 @@ def open_notification(request: Request, session: WriteSessionDep, viewer: Curren
 
 @router.post("/notifications/{key}/read")
 def mark_notification_read(request: Request, session: SessionDep, viewer: CurrentUser, key: str):
-    if service.mark_read(session, viewer.id, key) is None:
+    item = service.mark_read(session, viewer.id, key)
+    if item is None:
         raise NotFound()
-    return redirect(request, "/notifications")
+    # Back where they were: a sealed one is gone once read, so to the list's top
+    return redirect(request, "/notifications" if item.is_sealed else f"/notifications#{item.key}")
 
 
 def _level_message(level: str, *, thread: bool) -> str:
     if level == watching.AS_CHANNEL:
-        return _("This thread now follows what you chose for its channel.")
+        return _("This thread now follows your setting for its channel.")
     if level == WatchLevel.watching:
         return (_("You are watching this thread: you will be told of every new post.") if thread
                 else _("You are watching this channel: you will be told of every new thread and post."))
@@ -73,7 +75,7 @@ def watch_thread(request: Request, session: SessionDep, viewer: CurrentUser, thr
         flash(request, _("Choose watching, normal or muted."), "error")
     else:
         flash(request, _level_message(level, thread=True))
-    return redirect(request, f"/t/{thread.public_id}-{thread.slug}")
+    return redirect(request, f"/t/{thread.public_id}-{thread.slug}#watch")
 
 
 @router.post("/c/{slug}/watch")
@@ -83,7 +85,7 @@ def watch_channel(request: Request, session: SessionDep, viewer: CurrentUser, sl
         flash(request, _("Choose watching, normal or muted."), "error")
     else:
         flash(request, _level_message(level, thread=False))
-    return redirect(request, f"/c/{channel.slug}")
+    return redirect(request, f"/c/{channel.slug}#watch")
 
 
 @forum_service.thread_notes.connect
@@ -91,9 +93,10 @@ def thread_watch_form(session, *, thread, channel, viewer):
     """A member's level for the thread, at its top, with the form that changes it."""
     if viewer is None:
         return None
-    level, source = watching.level_of(session, member_id=viewer.id, thread_id=thread.id, channel_id=channel.id)
-    return "notifications/_watch_form.html", {"level": level, "from_channel": source == "channel",
-                                              "own_choice": source == "thread",
+    choice = watching.level_of(session, member_id=viewer.id, thread_id=thread.id, channel_id=channel.id)
+    return "notifications/_watch_form.html", {"level": choice.level, "from_channel": choice.source == "channel",
+                                              "own_choice": choice.source == "thread",
+                                              "channel_level": choice.channel_level,
                                               "action": f"/t/{thread.public_id}/watch", "for_thread": True}
 
 
@@ -101,7 +104,7 @@ def thread_watch_form(session, *, thread, channel, viewer):
 def channel_watch_form(session, *, channel, viewer):
     if viewer is None:
         return None
-    level, _source = watching.level_of(session, member_id=viewer.id, channel_id=channel.id)
+    level = watching.level_of(session, member_id=viewer.id, channel_id=channel.id).level
     return "notifications/_watch_form.html", {"level": level, "from_channel": False, "own_choice": False,
                                               "action": f"/c/{channel.slug}/watch", "for_thread": False}
 

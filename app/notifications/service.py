@@ -177,10 +177,10 @@ def for_member(session: Session, member_id: int, limit: int = 50) -> list[Item]:
 
 
 def by_thread(items: list[Item]) -> list[tuple[Item | None, list[Item]]]:
-    """The items grouped by their thread, each group where its newest item came (a group headed by
-    None holds those about no thread, such as a suspension)."""
+    """The items grouped by their thread, unread ones and their groups first, each group where its
+    newest item came (a group headed by None holds those about no thread, such as a suspension)."""
     groups: dict[str | None, list[Item]] = {}
-    for item in items:
+    for item in sorted(items, key=lambda item: item.is_read):  # stable: newest first within each
         groups.setdefault(item.thread_path, []).append(item)
     return [(found[0] if path else None, found) for path, found in groups.items()]
 

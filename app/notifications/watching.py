@@ -6,6 +6,8 @@ Posting in a thread watches it, except in the safe space: a watch stored because
 would say who wrote there. Anyone may still choose to watch a safe-space thread.
 """
 
+from typing import NamedTuple
+
 from sqlalchemy import bindparam, delete, or_, select
 from sqlmodel import Session
 
@@ -56,14 +58,19 @@ _LEVELS_OF_MEMBER = select(Watch.level, Watch.thread_id).where(
     or_(Watch.channel_id == bindparam("channel_id"), Watch.thread_id == bindparam("thread_id")))
 
 
-def level_of(session: Session, *, member_id: int, thread_id: int | None = None, channel_id: int) -> tuple[str, str]:
-    """(the member's level for this thread or channel, where it comes from: "thread", "channel" or "")."""
+class Choice(NamedTuple):
+    level: str  # the level that applies
+    source: str  # where it comes from: "thread", "channel" or "" (nobody chose: normal)
+    channel_level: str  # what the member chose for the channel (normal if nothing)
+
+
+def level_of(session: Session, *, member_id: int, thread_id: int | None = None, channel_id: int) -> Choice:
+    """The member's level for this thread or channel, and where it comes from."""
     params = {"member_id": member_id, "channel_id": channel_id, "thread_id": thread_id}
     found = {("thread" if for_thread is not None else "channel"): level
              for level, for_thread in session.connection().execute(_LEVELS_OF_MEMBER, params)}
+    channel_level = found.get("channel", WatchLevel.normal)
     if "thread" in found:
-        return found["thread"], "thread"
-    if "channel" in found:
-        return found["channel"], "channel"
-    return WatchLevel.normal, ""
+        return Choice(found["thread"], "thread", channel_level)
+    return Choice(channel_level, "channel" if "channel" in found else "", channel_level)
 

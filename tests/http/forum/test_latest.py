@@ -10,6 +10,8 @@ from app.core.timeutil import utcnow
 from app.forum.models import ChannelKind, Thread, Visibility
 from tests.factories import make_channel, make_member, make_reply, make_thread
 
+NEW = '<span class="badge unread"><span class="vh">(</span>New<span class="vh">)</span></span>'
+
 
 def _titles(page: str) -> list[str]:
     return re.findall(r'class="thread-title"><a href="/t/[^"]+">([^<]+)</a>', page)
@@ -65,12 +67,16 @@ def test_unread_markers_follow_what_the_member_opened(client_as, session):
     session.add(old)
     browser = client_as(reader)
     page = browser.get("/latest").text
-    assert '<span class="badge unread">New</span>' in _row(page, "Fresh news")
+    assert NEW in _row(page, "Fresh news")
     assert "unread" not in _row(page, "From before they joined")
     assert browser.get(f"/t/{fresh.public_id}-{fresh.slug}").status_code == 200
     assert "unread" not in _row(browser.get("/latest").text, "Fresh news")
-    make_reply(session, fresh, body="A new answer")
-    assert '<span class="badge unread">New replies</span>' in _row(browser.get("/latest").text, "Fresh news")
+    answer = make_reply(session, fresh, body="A new answer")
+    make_reply(session, fresh, body="And another")
+    row = _row(browser.get("/latest").text, "Fresh news")
+    assert f'<a class="badge unread" href="/t/{fresh.public_id}/unread">New replies' in row
+    first_new = browser.get(f"/t/{fresh.public_id}/unread")  # where their news begins
+    assert first_new.status_code == 303 and first_new.headers["location"] == f"/p/{answer.public_id}"
     # Replying reads the thread (their own reply is no news to them), and so does opening it again.
     browser.form(f"/t/{fresh.public_id}/reply", {"body": "Thanks, that helps."})
     session.expire_all()  # the reply went through the app
@@ -78,6 +84,23 @@ def test_unread_markers_follow_what_the_member_opened(client_as, session):
     make_reply(session, fresh, body="Another one")
     browser.get(f"/t/{fresh.public_id}-{fresh.slug}?page=1")
     assert "unread" not in _row(browser.get("/latest").text, "Fresh news")
+
+
+def test_own_threads_and_old_ones_are_no_news(client_as, client, session):
+    safe = make_channel(session, slug="safe-space", kind=ChannelKind.safe_space, visibility=Visibility.members,
+                        is_anonymous=True)
+    reader = make_member(session, created_at=utcnow() - timedelta(days=400))
+    own = make_thread(session, author=reader, title="My own thread")
+    own_anonymous = make_thread(session, channel=safe, author=reader, title="My safe-space thread")
+    stale = make_thread(session, title="Began three weeks ago")
+    stale.created_at = utcnow() - timedelta(weeks=3)
+    session.add(stale)
+    page = client_as(reader).get("/latest").text
+    for title in ("My own thread", "My safe-space thread", "Began three weeks ago"):
+        assert "unread" not in _row(page, title), title
+    assert client.get(f"/t/{own.public_id}/unread").status_code == 303  # to sign in
+    assert client_as(reader).get(f"/t/{own_anonymous.public_id}/unread").headers["location"] == (
+        f"/t/{own_anonymous.public_id}-{own_anonymous.slug}")  # nothing after what they have seen
 
 
 def test_new_since_the_last_visit_comes_first_and_a_new_visit_moves_the_line(client_as, session):

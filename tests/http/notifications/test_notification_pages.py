@@ -1,6 +1,8 @@
 """The notifications page, watching and muting from a thread or channel page, and the settings and
 one-click unsubscribe of notification emails."""
 
+import re
+
 from sqlalchemy import select
 
 from app.notifications import emails
@@ -15,7 +17,7 @@ def test_opening_a_notification_reads_it_and_leads_to_the_post(client_as, sessio
     browser = client_as(author)
     page = browser.get("/notifications").text
     assert "Rhian Replier replied to you" in page and "New" in page and "Mark all as read" in page
-    assert '<h2 id="group-1">Bridging grants</h2>' in page
+    assert f'<h2 id="group-1"><a href="/t/{thread.public_id}-{thread.slug}">Bridging grants</a></h2>' in page
     assert "(Rhian Replier replied to you, in Bridging grants)" in page  # what "Mark as read" marks
     key = f"n{session.execute(select(Notification.id).where(Notification.member_id == author.id)).scalar_one()}"
     assert client_as(make_member(session)).get(f"/notifications/{key}").status_code == 404  # not theirs
@@ -51,7 +53,7 @@ def test_notifications_are_grouped_by_their_thread(client_as, session):
     make_reply(session, buses)
     make_reply(session, grants)
     page = client_as(author).get("/notifications").text
-    headings = [part.split("</h2>")[0].split(">")[-1] for part in page.split("<h2")[1:]]
+    headings = re.findall(r'<h2 id="group-\d+"><a href="[^"]+">([^<]+)</a></h2>', page)
     assert headings == ["Grants", "Buses"]  # by their newest notification, each thread once
     assert page.split("<h2")[1].count('class="notification unread"') == 2
 
@@ -62,18 +64,20 @@ def test_a_member_watches_then_mutes_a_thread_from_its_page(client_as, session):
     browser = client_as(member)
     url = f"/t/{thread.public_id}-{thread.slug}"
     assert "You are told of replies to you and mentions." in browser.get(url).text
-    assert browser.form(f"/t/{thread.public_id}/watch", {"level": "watching"}).headers["location"] == url
+    assert browser.form(f"/t/{thread.public_id}/watch", {"level": "watching"}).headers["location"] == url + "#watch"
     page = browser.get(url).text
     assert "You are watching this thread." in page and 'value="muted"' in page
     browser.form(f"/t/{thread.public_id}/watch", {"level": "muted"})
     assert "This thread is muted." in browser.get(url).text
     browser.form(f"/t/{thread.public_id}/watch", {"level": "very loud"})
     assert session.execute(select(Watch.level).where(Watch.member_id == member.id)).scalar_one() == "muted"
-    assert 'value="channel"' in browser.get(url).text  # a thread's own choice can be given back
+    # A thread's own choice can be given back, when the channel's differs
+    assert "Use your setting for the channel (replies to you and mentions)" in browser.get(url).text
     browser.form(f"/t/{thread.public_id}/watch", {"level": "channel"})
     assert session.execute(select(Watch.level).where(Watch.member_id == member.id)).first() is None
     page = browser.get(url).text
     assert "You are told of replies to you and mentions." in page and 'value="channel"' not in page
+    assert "This thread now follows your setting for its channel." in page
     assert browser.form(f"/c/{thread.public_id}/watch", {"level": "channel"}).status_code == 404
     assert browser.form("/t/nosuchthread/watch", {"level": "watching"}).status_code == 404
 

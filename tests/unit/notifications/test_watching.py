@@ -55,9 +55,9 @@ def test_a_thread_choice_wins_over_its_channel_choice(session):
     assert _told(session, fan)[2:] == [("watching", "watched_reply")]
     assert _told(session, picky) == [("watching", "watched_reply")]  # only the thread watched in a muted channel
     assert watching.level_of(session, member_id=fan.id, thread_id=loud.id, channel_id=channel.id) == (
-        WatchLevel.watching, "channel")
+        WatchLevel.watching, "channel", WatchLevel.watching)
     assert watching.level_of(session, member_id=fan.id, thread_id=quiet.id, channel_id=channel.id) == (
-        WatchLevel.normal, "thread")
+        WatchLevel.normal, "thread", WatchLevel.watching)
 
 
 def test_choosing_normal_for_a_channel_forgets_the_choice_and_nonsense_is_refused(session):
