@@ -4,7 +4,7 @@ Opening a thread records its highest post number (Thread.post_count) under a mem
 member and the thread: the table names no member and no thread in clear, so it cannot tell who
 followed a safe-space thread from its start. The numbers reach the reader's own pages only."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from app.core import db
@@ -27,10 +27,17 @@ def mark_read(session: Session, member_id: int, thread_public_id: str, number: i
 
 def read_by_its_author(session: Session, *, post, thread, channel) -> None:
     """A member's own post is no news to them: publishing it reads the thread up to it for its author
-    (in the safe space too, when it is released: the mark is keyed, like the rest of the table)."""
+    (in the safe space too, when it is released: the mark is keyed, like the rest of the table), if
+    they had read everything before it; else others' posts they have not seen stay news."""
     author_id = safespace.author_id_of(post)
-    if author_id is not None:
-        mark_read(session, author_id, thread.public_id, post.number)
+    if author_id is None:
+        return
+    if post.number == 1:
+        mark_read(session, author_id, thread.public_id, 1)
+        return
+    key = read_key(author_id, thread.public_id)
+    session.execute(update(ThreadRead).where(ThreadRead.key == key, ThreadRead.number == post.number - 1)
+                    .values(number=post.number))
 
 
 _READ_NUMBERS = select(ThreadRead.key, ThreadRead.number).where(ThreadRead.key.in_(bindparam("keys", expanding=True)))

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -26,10 +26,10 @@ from app.accounts.models import Member, MemberStatus
 from app.core import db, email, i18n
 from app.core.config import get_settings
 from app.core.db import Database, get_database
-from app.core.i18n import _, ngettext
+from app.core.i18n import _
 from app.core.security import serializer
 from app.core.templating import templates
-from app.core.timeutil import utcnow
+from app.core.timeutil import as_utc, utcnow
 from app.forum import visibility
 from app.forum.markdown import plain_excerpt
 from app.forum.models import Channel, Post, Thread
@@ -48,6 +48,10 @@ BATCH = timedelta(minutes=15)
 MAX_AGE = timedelta(days=3)  # unread news older than this is not worth an email any more
 PER_EMAIL = 20
 SEALED = 0  # the "thread" of a member's safe-space notifications: one email for all of them
+# Safe-space news is emailed once a day, in the first run from this hour (UTC), and only news of
+# earlier days: an email soon after a reply or a moderator's action would let whoever reads the
+# mailboxes of a few members, and knows when it happened, tell whose post it was.
+SAFE_SPACE_HOUR = 7
 _FIELDS = {NotificationKind.reply: "email_reply", NotificationKind.mention: "email_mention",
            NotificationKind.moderation: "email_moderation", NotificationKind.watching: "email_watching"}
 
@@ -97,6 +101,7 @@ class Pending:
     values: MappingProxyType
     post_public_id: str
     thread_id: int
+    day: date  # the UTC day it was made (all a sealed one keeps)
     # About the safe space: emailed as a bare count, with the sealed ones. A reporter's plain news
     # of their report there would still show a mailbox's reader what the thread is about.
     in_safe_space: bool
@@ -117,7 +122,8 @@ def pending(session: Session, now: datetime) -> list[Pending]:
     """Unread, unmailed notifications of the last MAX_AGE, plain and sealed."""
     since = now - MAX_AGE
     query = (select(Notification.id, Notification.member_id, Notification.kind, Notification.event,
-                    Notification.details, Post.public_id, Post.thread_id, Channel.is_anonymous)
+                    Notification.details, Notification.created_at, Post.public_id, Post.thread_id,
+                    Channel.is_anonymous)
              .join(Post, Post.id == Notification.post_id)
              .join(Thread, Thread.id == Post.thread_id)
              .join(Channel, Channel.id == Thread.channel_id)
@@ -125,24 +131,25 @@ def pending(session: Session, now: datetime) -> list[Pending]:
                     Notification.created_at >= since))
     found = [Pending(sealed=False, id=row.id, member_id=row.member_id, kind=row.kind, event=row.event,
                      values=MappingProxyType(json.loads(row.details or "{}")), post_public_id=row.public_id,
-                     thread_id=row.thread_id, in_safe_space=row.is_anonymous)
+                     thread_id=row.thread_id, day=as_utc(row.created_at).date(), in_safe_space=row.is_anonymous)
              for row in session.execute(query)]
     sealed = []
     keys = safespace.keys()
-    rows = session.execute(select(SealedNotification.id, SealedNotification.sealed).where(
-        SealedNotification.emailed.is_(False), SealedNotification.created_on >= since.date()))
+    rows = session.execute(
+        select(SealedNotification.id, SealedNotification.sealed, SealedNotification.created_on)
+        .where(SealedNotification.emailed.is_(False), SealedNotification.created_on >= since.date()))
     for row in rows:
         payload = service.opened(keys, row.sealed)
         if payload.get("m") is not None:
-            sealed.append((row.id, payload))
+            sealed.append((row.id, row.created_on, payload))
     threads = dict(session.execute(select(Post.public_id, Post.thread_id).where(
-        Post.public_id.in_({payload["p"] for _, payload in sealed}))).all()) if sealed else {}
-    for row_id, payload in sealed:
+        Post.public_id.in_({payload["p"] for _, _, payload in sealed}))).all()) if sealed else {}
+    for row_id, day, payload in sealed:
         event, values = service.payload_event(payload)
         if payload["p"] in threads:
             found.append(Pending(sealed=True, id=row_id, member_id=payload["m"], kind=payload["k"], event=event,
                                  values=values, post_public_id=payload["p"], thread_id=threads[payload["p"]],
-                                 in_safe_space=True))
+                                 day=day, in_safe_space=True))
     return found
 
 
@@ -169,8 +176,10 @@ def run(*, now: datetime | None = None, database: Database | None = None,
         setting = settings.get(item.member_id) or NotificationSetting(member_id=item.member_id)
         if member is None or member.status != MemberStatus.active or not getattr(setting, _FIELDS[item.kind], False):
             unwanted.append(item)
-        else:  # sealed news goes in one email of its own, which names no thread (see deliver)
-            groups[(item.member_id, SEALED if item.in_safe_space else item.thread_id)].append(item)
+        elif not item.in_safe_space:
+            groups[(item.member_id, item.thread_id)].append(item)
+        elif safe_space_due(item, now):  # in one email of its own, which names no thread (see deliver)
+            groups[(item.member_id, SEALED)].append(item)
     if unwanted:  # settled, so later runs do not look at them again
         with database.session() as session:
             _claim_items(session, unwanted, now)
@@ -183,6 +192,11 @@ def run(*, now: datetime | None = None, database: Database | None = None,
             outcome = "failed"
         summary.add(outcome)
     return summary
+
+
+def safe_space_due(item: Pending, now: datetime) -> bool:
+    """Whether safe-space news may be emailed now: from SAFE_SPACE_HOUR, if it is of an earlier day."""
+    return now.astimezone(UTC).hour >= SAFE_SPACE_HOUR and item.day < now.astimezone(UTC).date()
 
 
 def _batch_key(member_id: int, thread_id: int) -> str:
@@ -257,7 +271,7 @@ def message_for(session: Session, member: Member, thread_id: int, items: list[Pe
     """The email of these notifications, or None if nothing in them may still be told."""
     with i18n.speaking(member.locale or "en"):
         if thread_id == SEALED:
-            return sealed_message(member, len(items)) if items else None
+            return sealed_message(member) if items else None
         lines = _lines(session, items)
         thread = session.execute(select(Thread.public_id, Thread.slug, Thread.title)
                                  .where(Thread.id == thread_id)).one_or_none()
@@ -310,12 +324,12 @@ def _email(member: Member, subject: str, context: dict, references: str = ""):
     return email.build_message(to=member.email, subject=subject, text=text, html=html, headers=headers)
 
 
-def sealed_message(member: Member, count: int):
-    """News about safe-space posts says only that there is news: a reply to a member's post, or a
-    moderator's word about it, would tell anyone who reads their mailbox what they wrote there."""
-    site = get_settings().site_name
-    subject = ngettext("%(site)s: %(num)s new notification", "%(site)s: %(num)s new notifications", count, site=site)
-    return _email(member, subject, {"thread": None, "lines": [], "count": count})
+def sealed_message(member: Member):
+    """News about safe-space posts says only that there is news, not even how much: a reply to a
+    member's post, or a moderator's word about it, would tell anyone who reads their mailbox what they
+    wrote there, and a count could be set by whoever makes the news (hide and restore a post, twice)."""
+    subject = _("%(site)s: you have new notifications", site=get_settings().site_name)
+    return _email(member, subject, {"thread": None, "lines": []})
 
 
 def notification_message(member: Member, thread, lines: list[tuple[Pending, str, str]]):

@@ -249,6 +249,10 @@ def notify_about_post(session: Session, *, post, thread, channel) -> None:
         if level == WatchLevel.watching:
             told.setdefault(member_id, (WATCHING, "watched_thread" if post.number == 1 else "watched_reply"))
     told.pop(writer, None)
+    if channel.is_anonymous and writer is not None and levels.get(writer) == WatchLevel.watching:
+        # A watcher hears of every post of the thread, their own too: news one short of its posts
+        # would tell whoever reads their notification emails which post was theirs.
+        told[writer] = (WATCHING, "watched_thread" if post.number == 1 else "watched_reply")
     for member_id in [member_id for member_id in told if levels.get(member_id) == WatchLevel.muted]:
         del told[member_id]
     if not told:

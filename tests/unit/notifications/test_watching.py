@@ -1,5 +1,6 @@
 """Who is told of a new post: the author it answers, the members it mentions and the thread's or
-channel's watchers; never the writer, never someone who muted it, never twice; sealed in the safe space."""
+channel's watchers; never the writer (but a safe-space watcher: see below), never someone who muted it, never
+twice; sealed in the safe space."""
 
 from datetime import timedelta
 
@@ -105,3 +106,17 @@ def test_opening_a_notification_reads_it_and_another_members_cannot(session):
     assert service.unread_count(session, starter.id) == 0 and service.for_member(session, starter.id)[0].is_read
     for nonsense in ("n", "nx", "s", "n99999999999999999999", "zzz", ""):
         assert service.mark_read(session, starter.id, nonsense) is None
+
+
+def test_in_the_safe_space_a_watcher_hears_of_their_own_posts_too(session):
+    safe = make_channel(session, kind=ChannelKind.safe_space, visibility=Visibility.members, is_anonymous=True)
+    thread = make_thread(session, channel=safe)
+    writer, other = make_member(session), make_member(session)
+    for member in (writer, other):
+        watching.choose(session, member_id=member.id, thread_id=thread.id, level=WatchLevel.watching)
+    make_reply(session, thread, author=writer, body="What we tried did not last.")
+    make_reply(session, thread, author=other, body="Ours neither.")
+    # Both hear of both posts: a watcher one short would say, to whoever reads their emails, which was theirs.
+    for member in (writer, other):
+        events = sorted(item.event for item in service.for_member(session, member.id) if item.is_sealed)
+        assert events == ["watched_reply", "watched_reply"], member.handle
