@@ -16,7 +16,7 @@ from app.accounts.models import Member, MemberStatus
 from app.core.timeutil import utcnow
 from app.forum import lifecycle
 from app.forum.markdown import render_markdown
-from app.forum.models import Post, Thread
+from app.forum.models import Channel, Post, Thread
 from app.notifications import messages, watching
 from app.notifications.models import Notification, NotificationKind, SealedNotification, WatchLevel
 from app.safespace import service as safespace
@@ -38,6 +38,7 @@ class Item:
     created_at: datetime
     is_read: bool
     is_sealed: bool
+    in_safe_space: bool  # its time is a day only (sealed ones are all about the safe space)
 
     @property
     def text(self) -> str:
@@ -132,9 +133,10 @@ def _plain_query(member_id: int):
     return (
         select(Notification.id, Notification.kind, Notification.event, Notification.details,
                Notification.created_at, Notification.read_at, Post.public_id, Thread.title,
-               Thread.public_id.label("thread_public_id"), Thread.slug)
+               Thread.public_id.label("thread_public_id"), Thread.slug, Channel.is_anonymous)
         .outerjoin(Post, Post.id == Notification.post_id)
         .outerjoin(Thread, Thread.id == Post.thread_id)
+        .outerjoin(Channel, Channel.id == Thread.channel_id)
         .where(Notification.member_id == member_id)
     )
 
@@ -143,7 +145,7 @@ def _plain_item(row) -> Item:
     return Item(key=f"n{row.id}", kind=row.kind, event=row.event,
                 values=MappingProxyType(json.loads(row.details or "{}")), post_public_id=row.public_id,
                 thread_title=row.title, thread_path=_thread_path(row), created_at=row.created_at,
-                is_read=row.read_at is not None, is_sealed=False)
+                is_read=row.read_at is not None, is_sealed=False, in_safe_space=bool(row.is_anonymous))
 
 
 def _thread_path(row) -> str | None:
@@ -164,7 +166,8 @@ def _sealed_items(session: Session, sealed: list[tuple]) -> list[Item]:
         items.append(Item(key=sealed_key(row.sealed), kind=payload["k"], event=event, values=values,
                           post_public_id=payload["p"], thread_title=thread.title if thread else None,
                           thread_path=_thread_path(thread) if thread else None,
-                          created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True))
+                          created_at=safespace.day_only_date(row.created_on), is_read=False, is_sealed=True,
+                          in_safe_space=True))
     return items
 
 
