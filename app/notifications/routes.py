@@ -48,8 +48,10 @@ def mark_notification_read(request: Request, session: SessionDep, viewer: Curren
     item = service.mark_read(session, viewer.id, key)
     if item is None:
         raise NotFound()
-    # Back where they were: a sealed one is gone once read, so to the list's top
-    return redirect(request, "/notifications" if item.is_sealed else f"/notifications#{item.key}")
+    if item.is_sealed:  # gone once read: back to the list's top, told so
+        flash(request, _("The notification is read and deleted."))
+        return redirect(request, "/notifications")
+    return redirect(request, f"/notifications#{item.key}")  # back where they were
 
 
 def _level_message(level: str, *, thread: bool) -> str:
@@ -75,7 +77,7 @@ def watch_thread(request: Request, session: SessionDep, viewer: CurrentUser, thr
         flash(request, _("Choose watching, normal or muted."), "error")
     else:
         flash(request, _level_message(level, thread=True))
-    return redirect(request, f"/t/{thread.public_id}-{thread.slug}#watch")
+    return redirect(request, f"/t/{thread.public_id}-{thread.slug}")
 
 
 @router.post("/c/{slug}/watch")
@@ -85,7 +87,7 @@ def watch_channel(request: Request, session: SessionDep, viewer: CurrentUser, sl
         flash(request, _("Choose watching, normal or muted."), "error")
     else:
         flash(request, _level_message(level, thread=False))
-    return redirect(request, f"/c/{channel.slug}#watch")
+    return redirect(request, f"/c/{channel.slug}")
 
 
 @forum_service.thread_notes.connect

@@ -64,7 +64,7 @@ def test_a_member_watches_then_mutes_a_thread_from_its_page(client_as, session):
     browser = client_as(member)
     url = f"/t/{thread.public_id}-{thread.slug}"
     assert "You are told of replies to you and mentions." in browser.get(url).text
-    assert browser.form(f"/t/{thread.public_id}/watch", {"level": "watching"}).headers["location"] == url + "#watch"
+    assert browser.form(f"/t/{thread.public_id}/watch", {"level": "watching"}).headers["location"] == url
     page = browser.get(url).text
     assert "You are watching this thread." in page and 'value="muted"' in page
     browser.form(f"/t/{thread.public_id}/watch", {"level": "muted"})

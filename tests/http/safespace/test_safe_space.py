@@ -192,6 +192,10 @@ def test_warning_and_replies_reach_the_anonymous_author_privately(client_as, saf
     make_reply(session, make_thread(session, author=author), body="And one in the open")  # a plain one too
     assert "3<span class=\"vh\"> unread" in mine.get(f"/t/{thread.public_id}-{thread.slug}").text
     assert "Too much detail" not in client_as(make_member(session)).get("/notifications").text
+    one = re.search(r'action="/notifications/(s[0-9a-f]+)/read"', page).group(1)
+    assert mine.form(f"/notifications/{one}/read").headers["location"] == "/notifications"
+    assert "The notification is read and deleted." in mine.get("/notifications").text
+    assert len(session.execute(select(SealedNotification)).all()) == 1
     assert mine.form("/notifications/read").status_code == 303
     assert session.execute(select(SealedNotification)).first() is None  # gone once read
 
