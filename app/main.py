@@ -26,7 +26,13 @@ from app.core.db import get_database, is_sqlite
 from app.core.deps import Forbidden, NotFound, SignInRequired
 from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
-from app.core.middleware import NulByteMiddleware, QueryCountMiddleware, SecurityHeadersMiddleware
+from app.core.middleware import (
+    BodyLimitMiddleware,
+    HeadMiddleware,
+    NulByteMiddleware,
+    QueryCountMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.core.static import CachedStaticFiles
 from app.core.templating import STATIC_DIR
 from app.core.timeutil import utcnow
@@ -131,9 +137,14 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(require_csrf)], lifespan=lifespan)
+    # Outermost last: security headers, HEAD as GET, the browser's state, the body limit (before
+    # anything reads the body, with that state for its error page), NUL bytes, gzip.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
-    app.add_middleware(BrowserStateMiddleware, settings=settings)
     app.add_middleware(NulByteMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=lambda: get_settings().max_body_bytes,
+                       refuse=_refuse_large_body)
+    app.add_middleware(BrowserStateMiddleware, settings=settings)
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.count_queries:
         app.add_middleware(QueryCountMiddleware)
@@ -183,6 +194,15 @@ def _error_page(request: Request, status_code: int, title: str, message: str) ->
     if wants_fragment(request):
         response.headers["HX-Reswap"] = "none"
     return response
+
+
+async def _refuse_large_body(scope, receive, send) -> None:
+    request = Request(scope, receive)
+    limit = f"{get_settings().max_body_bytes / (1024 * 1024):.1f} MB"
+    response = _error_page(request, 413, _("That is too large"),
+                           _("What you sent is larger than this site accepts (%(limit)s). Shorten it and try again.",
+                             limit=limit))
+    await response(scope, receive, send)
 
 
 def _viewer_for_error_page(request: Request):

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     signin_limit: int = 10
     # Accounts created per address per hour, and password-reset emails per address per hour.
     signup_limit: int = 5
+    # Largest request body accepted, in bytes (refused with 413 while it is read, before parsing).
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024)
     # Threads and replies per member in 10 minutes (the safe space counts on its own, sealed key).
     posting_limit: int = 30
     # Threads per worker process for request handlers (2 served the most pages/s on 2 cores).

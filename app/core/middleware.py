@@ -1,6 +1,8 @@
-"""Request and response hygiene that every route shares: security headers, NUL bytes, query counts."""
+"""Request and response hygiene that every route shares: security headers, HEAD, body limits, NUL
+bytes, query counts."""
 
 import re
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,3 +115,68 @@ class NulByteMiddleware:
             if name == b"content-type":
                 return value.startswith((b"application/x-www-form-urlencoded", b"multipart/form-data"))
         return False
+
+
+class HeadMiddleware:
+    """HEAD answers as GET would, without the body (uptime monitors ask with HEAD)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over ``max_bytes`` while it is read, before anything parses it (a
+    declared length at once): ``refuse`` (an ASGI app) answers instead, with 413."""
+
+    def __init__(self, app: ASGIApp, max_bytes: Callable[[], int], refuse: ASGIApp) -> None:
+        self.app, self.max_bytes, self.refuse = app, max_bytes, refuse
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):  # no body to read: no cost
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes()
+        declared = next((value for name, value in scope.get("headers", []) if name == b"content-length"), b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self.refuse(scope, receive, send)
+            return
+        seen, started = 0, False
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def noting_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, noting_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self.refuse(scope, receive, send)
