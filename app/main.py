@@ -28,8 +28,8 @@ from app.core.htmx import render, wants_fragment
 from app.core.i18n import _
 from app.core.middleware import (
     BodyLimitMiddleware,
+    ControlCharacterMiddleware,
     HeadMiddleware,
-    NulByteMiddleware,
     QueryCountMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -138,9 +138,9 @@ def create_app() -> FastAPI:
     app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(require_csrf)], lifespan=lifespan)
     # Outermost last: security headers, HEAD as GET, the browser's state, the body limit (before
-    # anything reads the body, with that state for its error page), NUL bytes, gzip.
+    # anything reads the body, with that state for its error page), control characters, gzip.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
-    app.add_middleware(NulByteMiddleware)
+    app.add_middleware(ControlCharacterMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=lambda: get_settings().max_body_bytes,
                        refuse=_refuse_large_body)
     app.add_middleware(BrowserStateMiddleware, settings=settings)

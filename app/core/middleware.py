@@ -1,8 +1,9 @@
-"""Request and response hygiene that every route shares: security headers, HEAD, body limits, NUL
-bytes, query counts."""
+"""Request and response hygiene that every route shares: security headers, HEAD, body limits,
+control characters, query counts."""
 
 import re
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,25 +68,38 @@ class QueryCountMiddleware:
         await self.app(scope, receive, send_with_count)
 
 
-class NulByteMiddleware:
-    """Drops NUL characters from paths, query strings and form bodies.
+class ControlCharacterMiddleware:
+    """Takes C0 control characters but tab and line breaks (NUL first of all) out of paths, query
+    strings and form bodies, after percent-decoding, in this one place.
 
-    No user text needs them, and PostgreSQL refuses them in text, so left in they would turn a
-    typing accident or a probe into a server error.
+    No user text needs them, and PostgreSQL refuses NUL in text, so left in they would turn a typing
+    accident or a probe into a server error. Decoding first: a filter of the encoded text would turn
+    ``%%0000`` into ``%00``, which then decodes to NUL.
     """
 
-    _ENCODED = re.compile(rb"%00", re.IGNORECASE)
+    # Worth decoding: an encoded or a raw control character (most queries and bodies have neither).
+    _SUSPECT = re.compile(rb"%[01][0-9a-f]|[\x00-\x08\x0b\x0c\x0e-\x1f]", re.IGNORECASE)
+    _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    @classmethod
+    def cleaned(cls, raw: bytes) -> bytes:
+        """A urlencoded query or body without control characters (as is when it has none)."""
+        if not cls._SUSPECT.search(raw):
+            return raw
+        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace")
+        return urlencode([(cls._CONTROLS.sub("", key), cls._CONTROLS.sub("", value)) for key, value in pairs]).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["path"] = scope["path"].replace("\x00", "")
-        scope["query_string"] = self._ENCODED.sub(b"", scope.get("query_string", b"")).replace(b"\x00", b"")
-        if not self._is_form(scope):
+        scope["path"] = self._CONTROLS.sub("", scope["path"])
+        scope["query_string"] = self.cleaned(scope.get("query_string", b""))
+        kind = self._form_kind(scope)
+        if kind is None:
             await self.app(scope, receive, send)
             return
         body = bytearray()
@@ -97,7 +111,8 @@ class NulByteMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        cleaned = self._ENCODED.sub(b"", bytes(body)).replace(b"\x00", b"")
+        # Multipart is not percent-encoded: its NUL bytes go as they are (no form here takes files).
+        cleaned = self.cleaned(bytes(body)) if kind == "urlencoded" else bytes(body).replace(b"\x00", b"")
         delivered = False
 
         async def replay() -> Message:
@@ -110,11 +125,13 @@ class NulByteMiddleware:
         await self.app(scope, replay, send)
 
     @staticmethod
-    def _is_form(scope: Scope) -> bool:
+    def _form_kind(scope: Scope) -> str | None:
         for name, value in scope.get("headers", []):
             if name == b"content-type":
-                return value.startswith((b"application/x-www-form-urlencoded", b"multipart/form-data"))
-        return False
+                if value.startswith(b"application/x-www-form-urlencoded"):
+                    return "urlencoded"
+                return "multipart" if value.startswith(b"multipart/form-data") else None
+        return None
 
 
 class HeadMiddleware:
