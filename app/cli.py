@@ -239,6 +239,40 @@ def release() -> None:
     console.print(f"Published {release_now()} safe-space posts.")
 
 
+@app.command("backup")
+def backup_command(path: Path = typer.Argument(..., help="A new file for the backup")) -> None:
+    """Back the database up to a file, safely while the server runs (SQLite's online backup; pg_dump)."""
+    from app.core import backup
+
+    _say_counts(lambda: backup.backup(get_settings().database_url, path))
+
+
+@app.command("restore")
+def restore_command(
+    path: Path = typer.Argument(..., help="A file made by forum backup"),
+    force: bool = typer.Option(False, help="Replace a database that holds members (stop the server first)"),
+) -> None:
+    """Put a backup back: checks its integrity, and refuses to replace a database in use without --force."""
+    from app.core import backup
+
+    _say_counts(lambda: backup.restore(path, get_settings().database_url, force=force))
+
+
+def _say_counts(action) -> None:
+    """Run a backup or a restore; print its row counts, or why it did not happen."""
+    from app.core.backup import BackupError
+
+    try:
+        found = action()
+    except BackupError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    table = Table("table", "rows")
+    for name, rows in found.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+
+
 digest_app = typer.Typer(help="Email digests", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
 
