@@ -4,9 +4,12 @@ import asyncio
 import gc
 import logging
 from contextlib import asynccontextmanager, nullcontext
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import anyio.to_thread
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy import text
@@ -20,7 +23,7 @@ from app.accounts.models import Viewer
 from app.accounts.routes import router as accounts_router
 from app.admin.routes import router as admin_router
 from app.core.browser import BrowserStateMiddleware
-from app.core.config import get_settings
+from app.core.config import ROOT, get_settings
 from app.core.csrf import require_csrf
 from app.core.db import get_database, is_sqlite
 from app.core.deps import Forbidden, NotFound, SignInRequired
@@ -177,13 +180,23 @@ def _add_health_routes(app: FastAPI) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> Response:
+        """Ready when the database answers and its migrations are this code's (not behind or ahead)."""
         try:
             with get_database().reader.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except Exception:
             log.exception("database not ready")
             return JSONResponse({"database": "unavailable"}, status_code=503)
-        return JSONResponse({"database": "ok"})
+        if found != head_revision():
+            behind = f"at {found}, not {head_revision()}: run forum migrate"
+            return JSONResponse({"database": "ok", "migrations": behind}, status_code=503)
+        return JSONResponse({"database": "ok", "migrations": "ok"})
+
+
+@lru_cache
+def head_revision() -> str:
+    """The newest migration this code has (what `forum migrate` goes to)."""
+    return ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_current_head()
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:

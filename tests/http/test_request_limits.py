@@ -57,3 +57,13 @@ def test_control_characters_are_taken_out_after_decoding(client_as, session):
     assert response.status_code == 303
     stored = session.execute(select(Post.body_md).order_by(Post.id.desc())).scalars().first()
     assert stored == "Two%00lines\noftext"
+
+
+def test_readyz_says_when_the_migrations_are_not_this_codes(client, monkeypatch):
+    from app import main
+
+    assert client.get("/readyz").json() == {"database": "ok", "migrations": "ok"}
+    assert client.head("/readyz").status_code == 200
+    monkeypatch.setattr(main, "head_revision", lambda: "9999")
+    behind = client.get("/readyz")
+    assert behind.status_code == 503 and "run forum migrate" in behind.json()["migrations"]

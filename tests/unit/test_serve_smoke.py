@@ -48,7 +48,7 @@ def test_fresh_demo_starts_and_answers(tmp_path):
         home = httpx.get(f"{base}/", timeout=5)
         assert home.status_code == 200 and "Share what works" in home.text
         assert "Good jobs" in home.text  # seeded channels with threads
-        assert httpx.get(f"{base}/readyz", timeout=5).json() == {"database": "ok"}
+        assert httpx.get(f"{base}/readyz", timeout=5).json() == {"database": "ok", "migrations": "ok"}
     finally:
         server.terminate()
         server.wait(timeout=10)
