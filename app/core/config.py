@@ -91,6 +91,10 @@ class Settings(BaseSettings):
             elif self.environment == "production" and len(value) < 32:
                 raise ValueError(f"{name.upper()} must be at least 32 characters in production")
         if self.environment == "production":
+            if not self.base_url.startswith("https://"):
+                raise ValueError("BASE_URL must be the site's https:// address in production (links in emails use it)")
+            if self.secret_key == self.anonymity_key:
+                raise ValueError("ANONYMITY_KEY must differ from SECRET_KEY")
             self.secure_cookies = True
         return self
 
