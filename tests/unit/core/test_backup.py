@@ -1,6 +1,7 @@
 """forum backup and restore: a backup taken during a burst of posting restores with every post
 acknowledged before it began; a restore checks what it is given and will not replace a database in use."""
 
+import os
 import threading
 import time
 
@@ -14,7 +15,6 @@ from app.core import backup
 from app.core.db import Database, is_sqlite
 from app.forum import posting
 from app.forum.models import Channel, Post, Thread
-from tests.conftest import TEST_DATABASE_URL
 from tests.databases import scratch_database
 from tests.factories import make_channel, make_member
 
@@ -62,7 +62,8 @@ def test_a_backup_taken_during_a_burst_restores_every_post_acknowledged_before_i
         stop.set()
         writer.join()
     assert found["member"] == 1 and found["post"] >= len(before) + 1
-    with scratch_database(TEST_DATABASE_URL, tmp_path, prefix="cg_restored") as restored_url:
+    # Beside the test's own database (importing tests.conftest would run it a second time)
+    with scratch_database(os.environ.get("TEST_DATABASE_URL", ""), tmp_path, prefix="cg_restored") as restored_url:
         counts = backup.restore(tmp_path / "forum.backup", restored_url)
         restored = Database(restored_url)
         with restored.session() as session:
