@@ -19,6 +19,8 @@ from app.core.htmx import redirect, render
 from app.core.i18n import _
 from app.core.problems import Problems
 
+SIGNIN_WINDOW = 900  # seconds: failed sign-ins are counted in quarter hours
+ADDRESS_TIMES = 5  # one address may fail this many times SIGNIN_LIMIT, over every account
 router = APIRouter(dependencies=[Depends(load_viewer)])
 FormStr = Annotated[str, Form()]
 
@@ -82,10 +84,12 @@ def create_account(
     pilot_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
 ):
     profile = _profile_form(display_name, bio, organisation_name, organisation_kind, pilot_ids)
+    wait = 0
     if not ratelimit.hit(session, "signup", client_address(request), limit=get_settings().signup_limit,
                          period=3600):
-        member, problems = None, Problems()
-        problems.add("email", _("Too many accounts were created from this network recently. Try again in an hour."))
+        member, problems, wait = None, Problems(), ratelimit.seconds_left(3600)
+        problems.add("email", _("Too many accounts were created from this network recently. Try again in "
+                                "%(minutes)s minutes.", minutes=ratelimit.minutes(wait)))
     else:
         member, problems = service.sign_up(
             session, email=email, handle=handle, password=password, profile=profile, invitation_token=invite
@@ -94,7 +98,10 @@ def create_account(
         form = {"email": email, "handle": handle, "display_name": display_name, "bio": bio, "invite": invite,
                 "organisation_name": organisation_name, "organisation_kind": organisation_kind,
                 "pilot_ids": list(profile.pilot_ids)}
-        return _signup_page(request, session, form, problems.fields, status_code=422)
+        page = _signup_page(request, session, form, problems.fields, status_code=429 if wait else 422)
+        if wait:
+            page.headers["Retry-After"] = str(wait)
+        return page
     if member.status == "pending":
         flash(request, _("Thanks. An administrator will approve your account, then you can sign in."))
         return redirect(request, "/")
@@ -113,14 +120,23 @@ def show_signin(request: Request, viewer: OptionalUser, next: str = "/"):
 @router.post("/signin")
 def sign_in(request: Request, session: SessionDep, email: FormStr = "", password: FormStr = "",
             next: FormStr = "/"):
-    limit = get_settings().signin_limit
-    allowed = ratelimit.hit(session, "signin-address", client_address(request), limit=limit, period=900)
-    email_allowed = ratelimit.hit(session, "signin-email", service.normalise_email(email), limit=limit, period=900)
-    allowed = email_allowed and allowed
-    member = service.authenticate(session, email, password) if allowed else None
+    # Only failures count: for one account from one address, and (more of them, for guessing across
+    # accounts) from one address. Whoever keeps guessing is stopped where they guess; the member with
+    # the right password, from anywhere else, is never refused, and a new password (a reset) starts
+    # the account's count again.
+    limit, address = get_settings().signin_limit, client_address(request)
+    account = f"{service.signin_identity(session, email)}|{address}"
+    limits = (("signin-failed-account", account, limit), ("signin-failed-address", address, limit * ADDRESS_TIMES))
+    wait = max(ratelimit.wait(session, name, identity, limit=most, period=SIGNIN_WINDOW)
+               for name, identity, most in limits)
+    member = service.authenticate(session, email, password) if not wait else None
+    if not wait and member is None:
+        for name, identity, most in limits:
+            ratelimit.hit(session, name, identity, limit=most, period=SIGNIN_WINDOW)
     problem = None
-    if not allowed:
-        problem = _("Too many sign-in attempts. Wait 15 minutes, then try again, or reset your password.")
+    if wait:
+        problem = _("Too many failed sign-ins from here. Try again in %(minutes)s minutes, or reset your password.",
+                    minutes=ratelimit.minutes(wait))
     elif member is None:
         problem = _("Enter the email address and password of your account. If you have forgotten "
                     "your password, you can reset it.")
@@ -130,7 +146,8 @@ def sign_in(request: Request, session: SessionDep, email: FormStr = "", password
         problem = _("This account is suspended. Contact the hub team if you think this is a mistake.")
     if problem:
         context = {"form": {"email": email, "next": safe_next(next)}, "problems": {"email": problem}}
-        return render(request, "accounts/signin.html", context, status_code=422 if allowed else 429)
+        return render(request, "accounts/signin.html", context, status_code=429 if wait else 422,
+                      headers={"Retry-After": str(wait)} if wait else None)
     service.start_session(session, member, rotate_browser_key(request))
     flash(request, _("You are signed in."))
     return redirect(request, safe_next(next))
@@ -157,9 +174,12 @@ def request_password_reset(request: Request, session: SessionDep, email: FormStr
         return render(request, "accounts/password_forgot.html", context, status_code=422)
     if not ratelimit.hit(session, "reset-address", client_address(request), limit=get_settings().signup_limit,
                          period=3600):
-        context = {"form": {"email": email}, "sent": False,
-                   "problems": {"email": _("Too many reset requests from this network. Try again in an hour.")}}
-        return render(request, "accounts/password_forgot.html", context, status_code=429)
+        wait = ratelimit.seconds_left(3600)
+        problem = _("Too many reset requests from this network. Try again in %(minutes)s minutes.",
+                    minutes=ratelimit.minutes(wait))
+        context = {"form": {"email": email}, "sent": False, "problems": {"email": problem}}
+        return render(request, "accounts/password_forgot.html", context, status_code=429,
+                      headers={"Retry-After": str(wait)})
     message = None
     # Per address, silently: saying so would tell a stranger the email has an account.
     if ratelimit.hit(session, "reset-email", service.normalise_email(email), limit=3, period=3600):

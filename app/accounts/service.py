@@ -195,6 +195,14 @@ def sign_up(
     return member, problems
 
 
+def signin_identity(session: Session, email: str) -> str:
+    """What failed sign-ins are counted against: the email, and for an account its password's
+    fingerprint too, so that a new password starts the count again."""
+    member = member_by_email(session, email)
+    address = normalise_email(email)
+    return f"{address}:{token_hash(member.password_hash)[:16]}" if member else address
+
+
 def authenticate(session: Session, email: str, password: str) -> Member | None:
     """The member with these credentials, or None; costs the same whether or not the email exists."""
     member = member_by_email(session, email)

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import time
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlmodel import Field, Session, SQLModel
 
 from app.core import db
@@ -42,3 +42,23 @@ def hit(session: Session, name: str, identity: str, *, limit: int, period: int) 
     # Spent windows go at once: a row that outlives its window would only be a trace of activity.
     session.execute(delete(RateLimitHit).where(RateLimitHit.expires < now))
     return count <= limit
+
+
+def wait(session: Session, name: str, identity: str, *, limit: int, period: int) -> int:
+    """Seconds until this identity may try again, having used up ``limit`` in the current window
+    (0: it may); counts nothing. With ``hit`` for failures only, a limit stops attempts that fail."""
+    window = int(time.time()) // period
+    count = session.execute(select(RateLimitHit.count).where(
+        RateLimitHit.key == _key(name, identity), RateLimitHit.window == window)).scalar()
+    return seconds_left(period) if count is not None and count >= limit else 0
+
+
+def seconds_left(period: int) -> int:
+    """Until the current window of ``period`` seconds ends: when a refused identity may try again."""
+    now = int(time.time())
+    return (now // period + 1) * period - now
+
+
+def minutes(seconds: int) -> int:
+    """Whole minutes, rounded up, for a page that says when to try again."""
+    return max(1, -(-seconds // 60))

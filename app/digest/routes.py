@@ -126,8 +126,12 @@ def create_subscription(request: Request, session: SessionDep, email: FormStr = 
         return _subscribe_page(request, form, problems, status_code=422)
     if not ratelimit.hit(session, "subscribe-address", client_address(request), limit=get_settings().signup_limit,
                          period=3600):
-        problems["email"] = _("Too many requests from this network. Try again in an hour.")
-        return _subscribe_page(request, form, problems, status_code=429)
+        wait = ratelimit.seconds_left(3600)
+        problems["email"] = _("Too many requests from this network. Try again in %(minutes)s minutes.",
+                              minutes=ratelimit.minutes(wait))
+        page = _subscribe_page(request, form, problems, status_code=429)
+        page.headers["Retry-After"] = str(wait)
+        return page
     message = None
     # Per address, silently; and the same answer whether or not it is known.
     if ratelimit.hit(session, "subscribe-email", address, limit=3, period=3600):
