@@ -64,3 +64,18 @@ def test_no_user_input_produces_a_server_error(client_as, session, title, body, 
     ]
     for response in responses:
         assert response.status_code < 500, (response.request.url, response.status_code)
+
+
+def test_a_visitor_at_a_members_only_page_can_sign_in_and_come_back(client, session):
+    from app.forum.models import Visibility
+    from tests.factories import PASSWORD
+
+    make_channel(session, slug="members-room", visibility=Visibility.members)
+    member = make_member(session)
+    page = client.get("/c/members-room")
+    missing = client.get("/c/no-such-room")
+    assert page.status_code == missing.status_code == 404  # the same answer: nothing says it exists
+    assert 'href="/signin?next=%2Fc%2Fmembers-room"' in page.text and "Sign in to see it" in missing.text
+    signed_in = client.form("/signin", {"email": member.email, "password": PASSWORD, "next": "/c/members-room"})
+    assert signed_in.headers["location"] == "/c/members-room"
+    assert client.get("/c/members-room").status_code == 200
