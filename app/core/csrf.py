@@ -1,8 +1,11 @@
 """CSRF protection for every state-changing request.
 
 The token is an HMAC of the browser's session key (see ``app.core.browser``): forms carry
-it in a hidden ``csrf_token`` field, htmx in the ``X-CSRF-Token`` header set on <body>.
+it in a hidden ``csrf_token`` field, htmx in the ``X-CSRF-Token`` header set on <body>. Before the
+token, the browser's own word on where the request comes from (Origin, Sec-Fetch-Site).
 """
+
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
@@ -28,10 +31,24 @@ def token_for(request: Request) -> str:
     return csrf_token(get_settings().secret_key, browser_key(request))
 
 
+def is_cross_site(request: Request) -> bool:
+    """What the browser says of where the request comes from: another site (Sec-Fetch-Site), or an
+    Origin that is not this host's nor BASE_URL's. Browsers that send neither are judged by the token."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    host = urlsplit(origin).netloc if origin != "null" else ""
+    return host not in (request.headers.get("host"), urlsplit(get_settings().base_url).netloc)
+
+
 async def require_csrf(request: Request) -> None:
-    """Refuse (403) an unsafe request whose token is missing or wrong."""
+    """Refuse (403) an unsafe request from another site, or whose token is missing or wrong."""
     if request.method in SAFE_METHODS or request.url.path.startswith(tuple(_TOKEN_PATHS)):
         return
+    if is_cross_site(request):  # a second layer: a token that leaked still does not work from elsewhere
+        raise HTTPException(status_code=403, detail="cross-site")
     supplied = request.headers.get(CSRF_HEADER)
     if not supplied:
         content_type = request.headers.get("content-type", "")

@@ -42,6 +42,26 @@ def test_htmx_header_token_is_accepted(client_as, session):
     assert response.status_code == 200
 
 
+def test_a_request_from_another_site_is_refused_even_with_the_token(client_as, session):
+    thread = make_thread(session)
+    browser = client_as(make_member(session))
+    form = {"body": "From elsewhere", "csrf_token": browser.csrf}
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}):
+        refused = browser.post(f"/t/{thread.public_id}/reply", data=form, headers=headers)
+        assert refused.status_code == 403 and "That did not work" in refused.text, headers
+    assert session.execute(select(Post).where(Post.thread_id == thread.id, Post.number == 2)).first() is None
+    for headers in ({"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}, {}):
+        assert browser.post(f"/t/{thread.public_id}/reply", data=form, headers=headers).status_code == 303, headers
+        form["body"] += " again"
+
+
+def test_one_click_unsubscribe_still_comes_from_mail_programs(client):
+    # Signed tokens of their own: a mail provider posts them from its own origin, or none.
+    response = client.post("/notifications/unsubscribe/not-a-real-token", headers={"Origin": "https://mail.example"},
+                           data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 404  # judged by its token (forged here), not refused as cross-site
+
+
 def test_sign_in_without_cookie_is_refused(bound_app):
     from fastapi.testclient import TestClient
 
